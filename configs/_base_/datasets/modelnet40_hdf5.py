@@ -1,0 +1,39 @@
+# ModelNet40, HDF5 release (modelnet40_ply_hdf5_2048), 1024 points, xyz.
+dataset_type = 'ModelNet40HDF5Dataset'
+data_root = 'data/modelnet40_ply_hdf5_2048'
+num_points = 1024
+
+train_pipeline = [
+    dict(type='SamplePoints', num_points=num_points, method='first'),
+    dict(type='RandomScaleShiftPoints', scale_range=(2. / 3., 3. / 2.),
+         shift_range=0.2),
+    dict(type='ShufflePoints'),
+    dict(type='PackPointInputs'),
+]
+test_pipeline = [
+    dict(type='SamplePoints', num_points=num_points, method='first'),
+    dict(type='PackPointInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=24,
+    num_workers=4,
+    persistent_workers=True,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(type=dataset_type, data_root=data_root, split='train',
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, data_root=data_root, split='test',
+                 pipeline=test_pipeline, test_mode=True))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='PointClsMetric')
+test_evaluator = val_evaluator
+
+custom_hooks = [dict(type='mmdet.NumClassCheckHook')]

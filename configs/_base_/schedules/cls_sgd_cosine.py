@@ -1,0 +1,19 @@
+# PointMCD / DGCNN classification schedule: SGD (momentum 0.9), lr 0.1
+# annealed (cosine, per epoch) to 0.001.
+max_epochs = 350
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs,
+        eta_min=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=max_epochs)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                 val_interval=1)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

@@ -1,0 +1,15 @@
+# Baseline PointNet classification on the embedded synthetic shapes.
+_base_ = [
+    './_base_/datasets/synthetic_cls.py', './_base_/models/pointnet_cls.py',
+    './_base_/schedules/cls_sgd_cosine.py', './_base_/default_runtime.py'
+]
+
+model = dict(head=dict(num_classes=12))
+
+max_epochs = 20
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-3,
+         by_epoch=True, begin=0, end=max_epochs)
+]
+train_dataloader = dict(batch_size=32)

@@ -1,0 +1,14 @@
+"""pointmcd-plugin: PointMCD multi-view cross-modal distillation.
+
+Importing the package registers every component into the mmdet3d
+registries; configs load it with
+``custom_imports = dict(imports=['pointmcd_plugin'], allow_failed_imports=False)``.
+"""
+from .version import __version__
+from .utils import allow_mmengine_checkpoints
+
+allow_mmengine_checkpoints()
+
+from . import datasets, evaluation, models  # noqa: E402,F401
+
+__all__ = ['__version__']

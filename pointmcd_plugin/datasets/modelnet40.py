@@ -1,0 +1,150 @@
+import glob
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import h5py
+import numpy as np
+from mmdet3d.registry import DATASETS
+from mmengine.dataset import BaseDataset
+
+# The order of shape_names.txt in the official releases (label ids).
+MODELNET40_CLASSES = (
+    'airplane', 'bathtub', 'bed', 'bench', 'bookshelf', 'bottle', 'bowl',
+    'car', 'chair', 'cone', 'cup', 'curtain', 'desk', 'door', 'dresser',
+    'flower_pot', 'glass_box', 'guitar', 'keyboard', 'lamp', 'laptop',
+    'mantel', 'monitor', 'night_stand', 'person', 'piano', 'plant', 'radio',
+    'range_hood', 'sink', 'sofa', 'stairs', 'stool', 'table', 'tent',
+    'toilet', 'tv_stand', 'vase', 'wardrobe', 'xbox')
+
+MODELNET40_HDF5_SOURCE = (
+    'modelnet40_ply_hdf5_2048.zip, released with PointNet '
+    '(Qi et al. 2017) and used by DGCNN/PointMCD; unzip it so that '
+    'data_root holds ply_data_*.h5 and shape_names.txt')
+
+
+@DATASETS.register_module()
+class ModelNet40HDF5Dataset(BaseDataset):
+    """Shape classification data in the ModelNet40 HDF5 layout.
+
+    ``data_root`` holds ``ply_data_{split}{k}.h5`` files (``data``
+    (n, P, 3) float32, ``label`` (n, 1) integer and optionally ``normal``
+    (n, P, 3)), ``shape_names.txt`` (one class per line, in label order) and
+    optionally ``{split}_files.txt`` listing the split's files. All files of
+    the split are read into memory once.
+
+    Each sample is a dict with ``points`` (P, 3) or (P, 6) float32 (xyz, and
+    normals when ``load_normals``), ``gt_label`` (int) and ``sample_idx``.
+
+    Args:
+        data_root (str): Folder of the release.
+        split (str): ``'train'`` or ``'test'``.
+        load_normals (bool): Append the ``normal`` field to the points;
+            raises if the files have none.
+        pipeline (Sequence[dict]): Transforms.
+        test_mode (bool): As in mmengine's ``BaseDataset``.
+    """
+    METAINFO = dict(classes=MODELNET40_CLASSES)
+    SOURCE = MODELNET40_HDF5_SOURCE
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 load_normals: bool = False,
+                 pipeline: Sequence = (),
+                 test_mode: bool = False,
+                 metainfo: Optional[Dict] = None,
+                 **kwargs) -> None:
+        if split not in ('train', 'test'):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        self.split = split
+        self.load_normals = load_normals
+        self._points: Optional[np.ndarray] = None
+        super().__init__(data_root=data_root, pipeline=pipeline,
+                         test_mode=test_mode, metainfo=metainfo, **kwargs)
+
+    def _split_files(self) -> List[str]:
+        root = self.data_root
+        if not osp.isdir(root):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: data_root {root!r} does not exist. '
+                f'Expected ply_data_{self.split}*.h5 and shape_names.txt '
+                f'there ({self.SOURCE}).')
+        list_file = osp.join(root, f'{self.split}_files.txt')
+        if osp.isfile(list_file):
+            with open(list_file) as f:
+                names = [osp.basename(line.strip()) for line in f
+                         if line.strip()]
+            files = [osp.join(root, n) for n in names]
+            missing = [f for f in files if not osp.isfile(f)]
+            if missing:
+                raise FileNotFoundError(
+                    f'{list_file} lists files that are not in {root}: '
+                    f'{missing[:3]}')
+        else:
+            files = sorted(glob.glob(osp.join(root, f'ply_data_{self.split}*.h5')))
+        if not files:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: no ply_data_{self.split}*.h5 in '
+                f'{root} ({self.SOURCE}).')
+        return files
+
+    def _read_class_names(self) -> List[str]:
+        names_file = osp.join(self.data_root, 'shape_names.txt')
+        if not osp.isfile(names_file):
+            raise FileNotFoundError(
+                f'{names_file} is missing: it lists the class names in label '
+                f'order ({self.SOURCE}).')
+        with open(names_file) as f:
+            names = [line.strip() for line in f if line.strip()]
+        expected = list(self.metainfo.get('classes') or [])
+        if expected and names != expected:
+            raise ValueError(
+                f'{names_file} lists {len(names)} classes {names[:5]}..., but '
+                f'{type(self).__name__} expects {len(expected)} classes '
+                f'{expected[:5]}...; pass metainfo=dict(classes=[...]) that '
+                'matches the file.')
+        return names
+
+    def load_data_list(self) -> List[dict]:
+        classes = self._read_class_names()
+        self._metainfo['classes'] = tuple(classes)
+        points, labels = [], []
+        for path in self._split_files():
+            with h5py.File(path, 'r') as f:
+                for key in ('data', 'label'):
+                    if key not in f:
+                        raise KeyError(f'{path} has no {key!r} dataset; '
+                                       f'found {list(f.keys())}')
+                data = f['data'][:].astype(np.float32)
+                if data.ndim != 3 or data.shape[-1] != 3:
+                    raise ValueError(f'{path}: data must be (n, P, 3), got '
+                                     f'{data.shape}')
+                if self.load_normals:
+                    if 'normal' not in f:
+                        raise KeyError(
+                            f'{path} has no normal dataset but '
+                            'load_normals=True; set load_normals=False')
+                    data = np.concatenate(
+                        [data, f['normal'][:].astype(np.float32)], axis=-1)
+                label = f['label'][:].reshape(-1).astype(np.int64)
+            if len(label) != len(data):
+                raise ValueError(f'{path}: {len(data)} clouds but '
+                                 f'{len(label)} labels')
+            if label.min() < 0 or label.max() >= len(classes):
+                raise ValueError(f'{path}: labels span [{label.min()}, '
+                                 f'{label.max()}] but shape_names.txt has '
+                                 f'{len(classes)} classes')
+            points.append(data)
+            labels.append(label)
+        self._points = np.concatenate(points)
+        labels = np.concatenate(labels)
+        return [dict(sample_idx=i, gt_label=int(lbl))
+                for i, lbl in enumerate(labels)]
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info['points'] = self._points[info['sample_idx']].copy()
+        return info
+
+    def get_cat_ids(self, idx: int) -> List[int]:
+        return [self.get_data_info(idx)['gt_label']]

@@ -1,0 +1,165 @@
+"""Transforms of fixed-size object point clouds held as numpy arrays.
+
+mmdet3d's point transforms (``PointSample``, ``GlobalRotScaleTrans``,
+``RandomJitterPoints``, ``PointShuffle``) operate on scene-level
+``BasePoints`` structures: they do not transform normals, only carry
+mmdet3d's own per-point masks, and scale isotropically. Object-level
+PointMCD pipelines need normals kept consistent, per-axis scaling (the
+DGCNN/PointMCD augmentation) and every per-point array (part labels,
+visibility) following the points, hence these small numpy transforms.
+"""
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmdet3d.registry import TRANSFORMS
+
+# Keys of ``results`` whose first axis indexes points; every transform that
+# reorders or subsamples points applies the same indices to all of them.
+POINTWISE_KEYS = ('points', 'pts_part_label', 'visibility')
+
+
+def _take(results: Dict, idx: np.ndarray) -> Dict:
+    for key in POINTWISE_KEYS:
+        if key in results:
+            results[key] = results[key][idx]
+    return results
+
+
+def furthest_point_sample(xyz: np.ndarray, num: int, start: int = 0
+                          ) -> np.ndarray:
+    """Indices of ``num`` points chosen by furthest point sampling.
+
+    Args:
+        xyz (np.ndarray): (N, 3) coordinates.
+        num (int): Number of points to keep (<= N).
+        start (int): Index of the first point. Defaults to 0 (deterministic).
+    """
+    n = len(xyz)
+    idx = np.empty(num, dtype=np.int64)
+    idx[0] = start
+    dist = np.full(n, np.inf)
+    for i in range(1, num):
+        d = ((xyz - xyz[idx[i - 1]])**2).sum(axis=1)
+        np.minimum(dist, d, out=dist)
+        idx[i] = int(dist.argmax())
+    return idx
+
+
+@TRANSFORMS.register_module()
+class SamplePoints(BaseTransform):
+    """Keep ``num_points`` points (and the matching per-point arrays).
+
+    Args:
+        num_points (int): Points to keep.
+        method (str): ``'first'`` (the first N, the DGCNN/PointNet
+            convention on ModelNet40), ``'random'`` (a random subset) or
+            ``'fps'`` (furthest point sampling from the first point).
+            Clouds with fewer points than ``num_points`` are an error for
+            ``'first'`` and ``'fps'``; ``'random'`` then samples with
+            replacement.
+    """
+
+    def __init__(self, num_points: int, method: str = 'first') -> None:
+        if method not in ('first', 'random', 'fps'):
+            raise ValueError(f"method must be 'first', 'random' or 'fps', "
+                             f'got {method!r}')
+        self.num_points = num_points
+        self.method = method
+
+    def transform(self, results: Dict) -> Dict:
+        n = len(results['points'])
+        if n < self.num_points and self.method != 'random':
+            raise ValueError(
+                f'SamplePoints: sample {results.get("sample_idx")} has {n} '
+                f'points, fewer than num_points={self.num_points}')
+        if self.method == 'first':
+            idx = np.arange(self.num_points)
+        elif self.method == 'random':
+            idx = np.random.choice(n, self.num_points,
+                                   replace=n < self.num_points)
+        else:
+            idx = furthest_point_sample(results['points'][:, :3],
+                                        self.num_points)
+        return _take(results, idx)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(num_points={self.num_points}, '
+                f'method={self.method!r})')
+
+
+@TRANSFORMS.register_module()
+class ShufflePoints(BaseTransform):
+    """Randomly permute the points and every per-point array with them."""
+
+    def transform(self, results: Dict) -> Dict:
+        return _take(results, np.random.permutation(len(results['points'])))
+
+
+@TRANSFORMS.register_module()
+class RandomScaleShiftPoints(BaseTransform):
+    """Random per-axis scaling then translation of the xyz coordinates.
+
+    ``xyz' = xyz * s + t`` with ``s ~ U(scale_range)`` (per axis, or one
+    factor if not ``anisotropic``) and ``t ~ U(-shift_range, shift_range)``
+    per axis: the DGCNN/PointMCD augmentation with the defaults. Normals
+    (channels 3:6) are transformed by the inverse transpose and
+    renormalised. The factors are recorded as ``results['aug_scale']`` and
+    ``results['aug_shift']``.
+    """
+
+    def __init__(self,
+                 scale_range: Tuple[float, float] = (2. / 3., 3. / 2.),
+                 shift_range: float = 0.2,
+                 anisotropic: bool = True,
+                 with_normals: Optional[bool] = None) -> None:
+        self.scale_range = tuple(scale_range)
+        self.shift_range = shift_range
+        self.anisotropic = anisotropic
+        self.with_normals = with_normals
+
+    def transform(self, results: Dict) -> Dict:
+        points = results['points'].copy()
+        scale = np.random.uniform(*self.scale_range,
+                                  size=3 if self.anisotropic else 1)
+        scale = np.broadcast_to(scale, (3, )).astype(np.float32)
+        shift = np.random.uniform(-self.shift_range, self.shift_range,
+                                  size=3).astype(np.float32)
+        points[:, :3] = points[:, :3] * scale + shift
+        with_normals = points.shape[1] >= 6 if self.with_normals is None \
+            else self.with_normals
+        if with_normals:
+            normals = points[:, 3:6] / scale
+            norm = np.linalg.norm(normals, axis=1, keepdims=True)
+            points[:, 3:6] = normals / np.maximum(norm, 1e-12)
+        results['points'] = points
+        results['aug_scale'] = scale
+        results['aug_shift'] = shift
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(scale_range={self.scale_range}, '
+                f'shift_range={self.shift_range}, '
+                f'anisotropic={self.anisotropic})')
+
+
+@TRANSFORMS.register_module()
+class JitterPoints(BaseTransform):
+    """Add clipped gaussian noise to the xyz coordinates.
+
+    Args:
+        sigma (float): Standard deviation of the noise.
+        clip (float): Absolute clip of the noise.
+    """
+
+    def __init__(self, sigma: float = 0.01, clip: float = 0.05) -> None:
+        self.sigma = sigma
+        self.clip = clip
+
+    def transform(self, results: Dict) -> Dict:
+        points = results['points'].copy()
+        noise = np.clip(self.sigma * np.random.randn(len(points), 3),
+                        -self.clip, self.clip)
+        points[:, :3] += noise.astype(points.dtype)
+        results['points'] = points
+        return results

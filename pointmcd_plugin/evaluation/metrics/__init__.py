@@ -1,0 +1,3 @@
+from .cls_metric import PointClsMetric
+
+__all__ = ['PointClsMetric']

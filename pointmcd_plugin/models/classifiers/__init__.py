@@ -1,0 +1,3 @@
+from .point_classifier import PointClassifier
+
+__all__ = ['PointClassifier']

@@ -1,0 +1,76 @@
+from typing import Dict, List, Optional, Tuple, Union
+
+from mmdet3d.registry import MODELS
+from mmengine.model import BaseModel
+from mmpretrain.structures import DataSample
+from torch import Tensor
+
+
+@MODELS.register_module()
+class PointClassifier(BaseModel):
+    """Point-cloud classifier: data preprocessor, point encoder, head.
+
+    A sibling of mmpretrain's ``ImageClassifier``: the encoder (a student
+    such as :class:`DGCNNEncoder`) returns point-wise and global features,
+    the head (e.g. ``mmpretrain.StackedLinearClsHead``) owns the loss and
+    the prediction post-processing, and results travel in mmpretrain
+    ``DataSample`` objects.
+
+    Args:
+        backbone (dict): Point encoder config; its forward returns a dict
+            with ``point_feats`` (B, N, C) and ``global_feat`` (B, G).
+        head (dict): Classification head config taking ``(global_feat,)``.
+        data_preprocessor (dict, optional): Defaults to
+            ``PointDataPreprocessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: Dict,
+                 head: Dict,
+                 data_preprocessor: Optional[Dict] = None,
+                 init_cfg: Optional[Dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='PointDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(init_cfg=init_cfg,
+                         data_preprocessor=data_preprocessor)
+        self.backbone = MODELS.build(backbone)
+        self.head = MODELS.build(head)
+
+    def extract_point_feat(self, inputs: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """Run the encoder on ``inputs['points']`` (B, N, C).
+
+        Returns the encoder's dict: ``point_feats`` (B, N, C') and
+        ``global_feat`` (B, G). Distillers and probes call this.
+        """
+        return self.backbone(inputs['points'])
+
+    def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor]:
+        """Global feature as the one-element tuple mmpretrain heads take."""
+        return (self.extract_point_feat(inputs)['global_feat'], )
+
+    def forward(self,
+                inputs: Dict[str, Tensor],
+                data_samples: Optional[List[DataSample]] = None,
+                mode: str = 'tensor') -> Union[Dict, List, Tensor]:
+        """``loss`` -> dict of losses; ``predict`` -> data samples with
+        ``pred_score``/``pred_label``; ``tensor`` -> logits (B, K)."""
+        if mode == 'tensor':
+            return self.head(self.extract_feat(inputs))
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}"; expected "tensor", '
+                           '"loss" or "predict".')
+
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: List[DataSample]) -> Dict[str, Tensor]:
+        return self.head.loss(self.extract_feat(inputs), data_samples)
+
+    def predict(self, inputs: Dict[str, Tensor],
+                data_samples: Optional[List[DataSample]] = None
+                ) -> List[DataSample]:
+        return self.head.predict(self.extract_feat(inputs), data_samples)

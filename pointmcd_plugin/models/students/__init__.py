@@ -1,0 +1,4 @@
+from .dgcnn import DGCNNEncoder
+from .pointnet import PointNetEncoder
+
+__all__ = ['DGCNNEncoder', 'PointNetEncoder']

@@ -1,0 +1,98 @@
+from typing import Dict, Optional, Sequence
+
+import torch
+from mmcv.cnn import ConvModule
+from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from pointmcd_plugin.ops import knn
+
+
+def edge_features(x: Tensor, k: int) -> Tensor:
+    """EdgeConv input: for every point i and neighbour j, ``[x_j - x_i, x_i]``.
+
+    Args:
+        x (Tensor): (B, C, N) point features.
+        k (int): Neighbours per point (nearest in the space of ``x``,
+            the point itself included).
+
+    Returns:
+        Tensor: (B, 2C, N, k) edge features.
+    """
+    B, C, N = x.shape
+    feats = x.transpose(1, 2).contiguous()  # (B, N, C)
+    idx = knn(k, feats)  # (B, N, k)
+    base = torch.arange(B, device=x.device).view(B, 1, 1) * N
+    neighbours = feats.reshape(B * N, C)[(idx + base).reshape(-1)]
+    neighbours = neighbours.view(B, N, k, C)
+    centre = feats.unsqueeze(2).expand(-1, -1, k, -1)
+    return torch.cat([neighbours - centre, centre], dim=3).permute(0, 3, 1, 2)
+
+
+@MODELS.register_module()
+class DGCNNEncoder(BaseModule):
+    """DGCNN point encoder (Wang et al., 2019) exposing point-wise features.
+
+    Stacked EdgeConv layers whose graphs are rebuilt in feature space, the
+    concatenated layer outputs embedded by a shared 1x1 conv. This is the
+    classification variant the PointMCD student uses (4 EdgeConv layers,
+    k=20, 64/64/128/256 -> 1024 point features).
+
+    Args:
+        in_channels (int): Input channels per point (3 for xyz, 6 with
+            normals). Defaults to 3.
+        k (int): Neighbours per EdgeConv graph. Defaults to 20.
+        edge_channels (Sequence[int]): Output channels of each EdgeConv.
+        embed_channels (int): Channels of the point-wise embedding.
+        norm_cfg / act_cfg (dict): Norm and activation of every layer.
+        init_cfg (dict, optional): Initialisation config.
+
+    Inputs:
+        points (Tensor): (B, N, in_channels).
+
+    Returns:
+        dict: ``point_feats`` (B, N, embed_channels), the point-wise
+        embedding (non-negative only when the activation is ReLU);
+        ``global_feat`` (B, 2 * embed_channels), max- and average-pooled.
+    """
+
+    def __init__(self,
+                 in_channels: int = 3,
+                 k: int = 20,
+                 edge_channels: Sequence[int] = (64, 64, 128, 256),
+                 embed_channels: int = 1024,
+                 norm_cfg: Dict = dict(type='BN2d'),
+                 act_cfg: Dict = dict(type='LeakyReLU', negative_slope=0.2),
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.in_channels = in_channels
+        self.k = k
+        self.edge_convs = torch.nn.ModuleList()
+        c_in = in_channels
+        for c_out in edge_channels:
+            self.edge_convs.append(
+                ConvModule(2 * c_in, c_out, 1, bias=False,
+                           conv_cfg=dict(type='Conv2d'), norm_cfg=norm_cfg,
+                           act_cfg=act_cfg))
+            c_in = c_out
+        norm1d = dict(norm_cfg, type=norm_cfg['type'].replace('2d', '1d'))
+        self.embed = ConvModule(sum(edge_channels), embed_channels, 1,
+                                bias=False, conv_cfg=dict(type='Conv1d'),
+                                norm_cfg=norm1d, act_cfg=act_cfg)
+        self.point_channels = embed_channels
+        self.global_channels = 2 * embed_channels
+
+    def forward(self, points: Tensor) -> Dict[str, Tensor]:
+        if points.dim() != 3 or points.shape[-1] != self.in_channels:
+            raise ValueError(f'{type(self).__name__} expects points of shape '
+                             f'(B, N, {self.in_channels}), got '
+                             f'{tuple(points.shape)}')
+        x = points.transpose(1, 2).contiguous()  # (B, C, N)
+        outs = []
+        for conv in self.edge_convs:
+            x = conv(edge_features(x, self.k)).max(dim=-1)[0]
+            outs.append(x)
+        x = self.embed(torch.cat(outs, dim=1))  # (B, E, N)
+        global_feat = torch.cat([x.max(dim=-1)[0], x.mean(dim=-1)], dim=1)
+        return dict(point_feats=x.transpose(1, 2), global_feat=global_feat)

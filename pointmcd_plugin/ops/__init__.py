@@ -1,0 +1,11 @@
+"""Point ops with a pure-torch path.
+
+mmcv's point ops (knn, ball_query, furthest_point_sample, ...) have CUDA
+kernels only. Every op here dispatches to mmcv when the tensors are on a CUDA
+device and mmcv was compiled with CUDA ops, and otherwise runs an equivalent
+torch implementation that gives the same result (tested against brute force).
+"""
+from .dispatch import mmcv_cuda_ops_available
+from .knn import knn, pairwise_sq_dist
+
+__all__ = ['knn', 'pairwise_sq_dist', 'mmcv_cuda_ops_available']

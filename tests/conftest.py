@@ -1,0 +1,40 @@
+import os.path as osp
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+# A tiny synthetic set shared by the tests: 12 classes x (4 + 2) shapes.
+TINY_GENERATE = dict(seed=0, num_train_per_class=4, num_test_per_class=2,
+                     num_points=256)
+
+
+def pytest_addoption(parser):
+    parser.addoption('--runslow', action='store_true', default=False,
+                     help='also run the slow end-to-end tests (CI does)')
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'slow: end-to-end test (minutes); run with --runslow')
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption('--runslow'):
+        return
+    skip = pytest.mark.skip(reason='slow end-to-end test: use --runslow')
+    for item in items:
+        if 'slow' in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope='session')
+def tiny_synthetic_root(tmp_path_factory):
+    """Root of a tiny generated synthetic set (cls and partseg)."""
+    from pointmcd_plugin.datasets.synthetic import generate
+    root = str(tmp_path_factory.mktemp('synthetic'))
+    generate(root, tasks=('cls', 'partseg'), seed=0,
+             cls={k: v for k, v in TINY_GENERATE.items() if k != 'seed'},
+             partseg=dict(num_train_per_class=2, num_val_per_class=1,
+                          num_test_per_class=1, num_points=256))
+    return root

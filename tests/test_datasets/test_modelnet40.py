@@ -1,0 +1,62 @@
+import os.path as osp
+
+import h5py
+import numpy as np
+import pytest
+
+from pointmcd_plugin.datasets import (MODELNET40_CLASSES,
+                                      ModelNet40HDF5Dataset)
+
+
+def write_modelnet40_hdf5(root, n_train=5, n_test=3, points=64):
+    """Write files in the exact structure of modelnet40_ply_hdf5_2048."""
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for split, n in (('train', n_train), ('test', n_test)):
+        data = rng.standard_normal((n, points, 3)).astype(np.float32)
+        label = rng.integers(0, 40, (n, 1)).astype(np.uint8)
+        normal = rng.standard_normal((n, points, 3)).astype(np.float32)
+        with h5py.File(osp.join(root, f'ply_data_{split}0.h5'), 'w') as f:
+            f['data'], f['label'], f['normal'] = data, label, normal
+        with open(osp.join(root, f'{split}_files.txt'), 'w') as f:
+            f.write(f'data/modelnet40_ply_hdf5_2048/ply_data_{split}0.h5\n')
+        arrays[split] = (data, label, normal)
+    with open(osp.join(root, 'shape_names.txt'), 'w') as f:
+        f.write('\n'.join(MODELNET40_CLASSES) + '\n')
+    return arrays
+
+
+def test_reads_the_release_layout(tmp_path):
+    arrays = write_modelnet40_hdf5(str(tmp_path))
+    ds = ModelNet40HDF5Dataset(str(tmp_path), split='test', test_mode=True)
+    data, label, normal = arrays['test']
+    assert len(ds) == 3 and ds.metainfo['classes'] == MODELNET40_CLASSES
+    for i in range(3):
+        info = ds.get_data_info(i)
+        np.testing.assert_array_equal(info['points'], data[i])
+        assert info['gt_label'] == int(label[i, 0])
+    with_normals = ModelNet40HDF5Dataset(str(tmp_path), split='train',
+                                         load_normals=True)
+    np.testing.assert_array_equal(
+        with_normals.get_data_info(1)['points'],
+        np.concatenate([arrays['train'][0][1], arrays['train'][2][1]], -1))
+
+
+def test_missing_root_names_expected_files(tmp_path):
+    with pytest.raises(FileNotFoundError,
+                       match='ply_data_train.*shape_names.txt.*PointNet'):
+        ModelNet40HDF5Dataset(str(tmp_path / 'nope'))
+
+
+def test_missing_files_and_bad_fields(tmp_path):
+    root = str(tmp_path)
+    write_modelnet40_hdf5(root)
+    with open(osp.join(root, 'shape_names.txt'), 'w') as f:
+        f.write('a\nb\n')
+    with pytest.raises(ValueError, match='shape_names.txt lists 2 classes'):
+        ModelNet40HDF5Dataset(root)
+    write_modelnet40_hdf5(root)
+    with h5py.File(osp.join(root, 'ply_data_train0.h5'), 'w') as f:
+        f['data'] = np.zeros((2, 8, 3), np.float32)
+    with pytest.raises(KeyError, match="ply_data_train0.h5 has no 'label'"):
+        ModelNet40HDF5Dataset(root)

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+import torch
+from mmdet3d.registry import TRANSFORMS
+
+import pointmcd_plugin  # noqa: F401
+from pointmcd_plugin.datasets.transforms import furthest_point_sample
+
+
+def sample(n=100, c=6):
+    pts = np.random.default_rng(0).standard_normal((n, c)).astype(np.float32)
+    if c >= 6:
+        pts[:, 3:6] /= np.linalg.norm(pts[:, 3:6], axis=1, keepdims=True)
+    return dict(points=pts, pts_part_label=np.arange(n), gt_label=3,
+                sample_idx=7)
+
+
+@pytest.mark.parametrize('method', ['first', 'random', 'fps'])
+def test_sample_points_keeps_per_point_arrays_aligned(method):
+    results = sample()
+    ref = results['points'].copy()
+    out = TRANSFORMS.build(dict(type='SamplePoints', num_points=40,
+                                method=method))(results)
+    assert out['points'].shape == (40, 6)
+    np.testing.assert_array_equal(out['points'], ref[out['pts_part_label']])
+    if method == 'first':
+        np.testing.assert_array_equal(out['pts_part_label'], np.arange(40))
+
+
+def test_sample_points_too_few():
+    with pytest.raises(ValueError, match='fewer than num_points'):
+        TRANSFORMS.build(dict(type='SamplePoints', num_points=200))(sample())
+    out = TRANSFORMS.build(dict(type='SamplePoints', num_points=200,
+                                method='random'))(sample())
+    assert len(out['points']) == 200
+
+
+def test_furthest_point_sample_spreads_points():
+    # Two tight clusters: FPS must pick from both before repeating one.
+    xyz = np.concatenate([np.zeros((50, 3)), np.ones((50, 3))])
+    xyz += np.random.default_rng(0).normal(0, 1e-3, xyz.shape)
+    idx = furthest_point_sample(xyz, 2)
+    assert (idx < 50).sum() == 1 and (idx >= 50).sum() == 1
+
+
+def test_shuffle_points_permutes_consistently():
+    results = sample()
+    ref = results['points'].copy()
+    out = TRANSFORMS.build(dict(type='ShufflePoints'))(results)
+    assert sorted(out['pts_part_label']) == list(range(100))
+    np.testing.assert_array_equal(out['points'], ref[out['pts_part_label']])
+
+
+def test_random_scale_shift_transforms_points_and_normals():
+    results = sample()
+    ref = results['points'].copy()
+    out = TRANSFORMS.build(dict(type='RandomScaleShiftPoints'))(results)
+    s, t = out['aug_scale'], out['aug_shift']
+    assert ((s >= 2 / 3) & (s <= 3 / 2)).all() and (np.abs(t) <= 0.2).all()
+    assert len(set(s.tolist())) == 3  # anisotropic
+    np.testing.assert_allclose(out['points'][:, :3], ref[:, :3] * s + t,
+                               rtol=1e-5)
+    # Normals stay unit length and orthogonal to scaled tangent directions.
+    np.testing.assert_allclose(np.linalg.norm(out['points'][:, 3:], axis=1),
+                               1, rtol=1e-5)
+    tangent = np.cross(ref[:, 3:], [0.3, 0.5, 0.8])
+    np.testing.assert_allclose((tangent * s * out['points'][:, 3:]).sum(1), 0,
+                               atol=1e-5)
+
+
+def test_jitter_is_clipped():
+    results = sample(c=3)
+    ref = results['points'].copy()
+    out = TRANSFORMS.build(dict(type='JitterPoints', sigma=1.0,
+                                clip=0.05))(results)
+    diff = np.abs(out['points'] - ref)
+    assert diff.max() <= 0.05 + 1e-6 and diff.max() > 0
+
+
+def test_pack_point_inputs():
+    out = TRANSFORMS.build(dict(type='PackPointInputs'))(sample())
+    assert isinstance(out['inputs']['points'], torch.Tensor)
+    assert out['inputs']['points'].shape == (100, 6)
+    assert int(out['data_samples'].gt_label) == 3
+    assert out['data_samples'].sample_idx == 7

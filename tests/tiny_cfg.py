@@ -1,0 +1,45 @@
+"""A tiny version of configs/dgcnn_synthetic.py for tests (seconds on CPU)."""
+import os.path as osp
+
+from mmengine.config import Config
+
+from .conftest import REPO_ROOT, TINY_GENERATE
+
+TINY_POINTS = 64
+
+
+def tiny_cfg_options(data_root: str, work_dir: str = None) -> dict:
+    """--cfg-options that shrink dgcnn_synthetic to a few seconds."""
+    opts = {
+        'train_cfg.max_epochs': 2,
+        'param_scheduler.0.T_max': 2,
+        'param_scheduler.0.end': 2,
+        'model.backbone.k': 8,
+        'model.backbone.embed_channels': 64,
+        'model.head.in_channels': 128,
+        'default_hooks.logger.interval': 1,
+    }
+    for loader, bs in (('train_dataloader', 8), ('val_dataloader', 8),
+                       ('test_dataloader', 8)):
+        opts.update({
+            f'{loader}.batch_size': bs,
+            f'{loader}.num_workers': 0,
+            f'{loader}.persistent_workers': False,
+            f'{loader}.dataset.data_root': data_root,
+            f'{loader}.dataset.pipeline.0.num_points': TINY_POINTS,
+        })
+        for k, v in TINY_GENERATE.items():
+            opts[f'{loader}.dataset.generate.{k}'] = v
+    if work_dir is not None:
+        opts['work_dir'] = work_dir
+    return opts
+
+
+def tiny_cfg(data_root: str, work_dir: str) -> Config:
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'dgcnn_synthetic.py'))
+    cfg.merge_from_dict(tiny_cfg_options(data_root, work_dir))
+    return cfg
+
+
+def as_cli(opts: dict) -> list:
+    return [f'{k}={v}' for k, v in opts.items()]
