@@ -9,6 +9,6 @@ from .utils import allow_mmengine_checkpoints
 
 allow_mmengine_checkpoints()
 
-from . import datasets, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 
 __all__ = ['__version__']

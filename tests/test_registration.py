@@ -1,5 +1,5 @@
 """Importing the plugin registers every component in the mmdet3d scope."""
-from mmdet3d.registry import DATASETS, METRICS, MODELS, TRANSFORMS
+from mmdet3d.registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS
 from mmengine.config import Config
 
 import pointmcd_plugin  # noqa: F401
@@ -11,6 +11,7 @@ EXPECTED = {
     TRANSFORMS: ['SamplePoints', 'ShufflePoints', 'RandomScaleShiftPoints',
                  'JitterPoints', 'PackPointInputs'],
     METRICS: ['PointClsMetric'],
+    HOOKS: ['NumClassesCheckHook'],
 }
 
 

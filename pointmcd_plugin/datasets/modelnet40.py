@@ -62,13 +62,15 @@ class ModelNet40HDF5Dataset(BaseDataset):
         super().__init__(data_root=data_root, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
 
+    def _check_root(self) -> None:
+        if not osp.isdir(self.data_root):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: data_root {self.data_root!r} does '
+                f'not exist. Expected ply_data_{self.split}*.h5 and '
+                f'shape_names.txt there ({self.SOURCE}).')
+
     def _split_files(self) -> List[str]:
         root = self.data_root
-        if not osp.isdir(root):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: data_root {root!r} does not exist. '
-                f'Expected ply_data_{self.split}*.h5 and shape_names.txt '
-                f'there ({self.SOURCE}).')
         list_file = osp.join(root, f'{self.split}_files.txt')
         if osp.isfile(list_file):
             with open(list_file) as f:
@@ -106,6 +108,7 @@ class ModelNet40HDF5Dataset(BaseDataset):
         return names
 
     def load_data_list(self) -> List[dict]:
+        self._check_root()
         classes = self._read_class_names()
         self._metainfo['classes'] = tuple(classes)
         points, labels = [], []

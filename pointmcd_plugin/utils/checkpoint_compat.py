@@ -3,11 +3,15 @@
 mmengine 0.10.7 calls ``torch.load`` without ``weights_only``; torch >= 2.6
 defaults it to True, and the restricted unpickler then rejects the few
 non-tensor objects mmengine itself writes into a checkpoint (the message
-hub's ``HistoryBuffer`` and the numpy arrays and scalars inside it). Rather
-than turning the safety off, we allow-list exactly those types, so a
+hub's ``HistoryBuffer``, the numpy arrays and scalars inside it, and the
+buffer's statistics methods, which pickle writes as
+``getattr(HistoryBuffer, 'min')``). Rather than turning the safety off, we
+allow-list exactly those types, and stand a ``getattr`` in for the builtin
+that resolves nothing but ``HistoryBuffer``'s public methods, so a
 checkpoint carrying any other object still fails to load.
 """
-from typing import List
+import pickle
+from typing import Any, List
 
 import numpy as np
 import torch
@@ -25,10 +29,30 @@ def _numpy_globals() -> List:
     return [_reconstruct, scalar, np.ndarray, np.dtype] + dtype_classes
 
 
+def history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` restricted to the public methods of ``HistoryBuffer``.
+
+    Replaces ``builtins.getattr`` while unpickling with ``weights_only``:
+    mmengine's ``HistoryBuffer.__getstate__`` stores its statistics methods
+    (``HistoryBuffer.min`` ...), which pickle reduces to
+    ``getattr(HistoryBuffer, 'min')``. Anything else is refused.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if not (isinstance(obj, type) and issubclass(obj, HistoryBuffer)) or \
+            not isinstance(name, str) or name.startswith('_') or \
+            not callable(getattr(obj, name, None)):
+        raise pickle.UnpicklingError(
+            f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint '
+            'with weights_only=True: only the public methods of mmengine\'s '
+            'HistoryBuffer are allowed')
+    return getattr(obj, name)
+
+
 def mmengine_checkpoint_safe_globals() -> List:
     """The non-tensor types mmengine 0.10 stores in its checkpoints."""
     from mmengine.logging.history_buffer import HistoryBuffer
-    return [HistoryBuffer] + _numpy_globals()
+    return [HistoryBuffer, (history_buffer_getattr, 'builtins.getattr')
+            ] + _numpy_globals()
 
 
 def allow_mmengine_checkpoints() -> None:

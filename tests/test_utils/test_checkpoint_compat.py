@@ -1,4 +1,5 @@
 import os.path as osp
+import pickle
 
 import pytest
 import torch
@@ -51,3 +52,15 @@ def test_resume_and_load_from_on_new_torch(tiny_synthetic_root, tmp_path):
     assert runner.epoch == 0
     for k, v in runner.model.state_dict().items():
         torch.testing.assert_close(v, state['state_dict'][k])
+
+
+def test_getattr_stand_in_only_resolves_history_buffer_methods():
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    from pointmcd_plugin.utils.checkpoint_compat import \
+        history_buffer_getattr
+    assert history_buffer_getattr(HistoryBuffer, 'min') is HistoryBuffer.min
+    for obj, name in ((HistoryBuffer, '__init__'), (object, 'mro'),
+                      (HistoryBuffer(), 'min'), (HistoryBuffer, 'missing')):
+        with pytest.raises(pickle.UnpicklingError, match='refusing getattr'):
+            history_buffer_getattr(obj, name)

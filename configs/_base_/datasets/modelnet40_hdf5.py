@@ -36,4 +36,4 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='PointClsMetric')
 test_evaluator = val_evaluator
 
-custom_hooks = [dict(type='mmdet.NumClassCheckHook')]
+custom_hooks = [dict(type='NumClassesCheckHook')]
