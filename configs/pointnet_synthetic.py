@@ -6,7 +6,7 @@ _base_ = [
 
 model = dict(head=dict(num_classes=12))
 
-max_epochs = 20
+max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-3,

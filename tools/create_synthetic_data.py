@@ -2,8 +2,7 @@
 
     python tools/create_synthetic_data.py [--root data/synthetic_shapes]
         [--seed 0] [--tasks cls partseg] [--num-points 2048]
-        [--cls-train 80 --cls-test 20]
-        [--seg-train 40 --seg-val 5 --seg-test 10]
+        [--cls-train N --cls-test N] [--seg-train N --seg-val N --seg-test N]
 
 Writes ``<root>/synthetic_cls_hdf5_<P>/`` (ModelNet40 HDF5 layout) and
 ``<root>/synthetic_partseg_normal/`` (ShapeNetPart layout). Configs that use
@@ -18,6 +17,8 @@ import time
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from pointmcd_plugin.datasets.synthetic import CLASSES, PART_IDS, generate  # noqa
+from pointmcd_plugin.datasets.synthetic.writer import (  # noqa
+    CLS_DEFAULTS, PARTSEG_DEFAULTS)
 
 
 def parse_args():
@@ -26,13 +27,19 @@ def parse_args():
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--tasks', nargs='+', default=['cls', 'partseg'],
                    choices=['cls', 'partseg'])
-    p.add_argument('--num-points', type=int, default=2048)
-    p.add_argument('--cls-train', type=int, default=80,
+    p.add_argument('--num-points', type=int,
+                   default=CLS_DEFAULTS['num_points'])
+    p.add_argument('--cls-train', type=int,
+                   default=CLS_DEFAULTS['num_train_per_class'],
                    help='training shapes per class')
-    p.add_argument('--cls-test', type=int, default=20)
-    p.add_argument('--seg-train', type=int, default=40)
-    p.add_argument('--seg-val', type=int, default=5)
-    p.add_argument('--seg-test', type=int, default=10)
+    p.add_argument('--cls-test', type=int,
+                   default=CLS_DEFAULTS['num_test_per_class'])
+    p.add_argument('--seg-train', type=int,
+                   default=PARTSEG_DEFAULTS['num_train_per_class'])
+    p.add_argument('--seg-val', type=int,
+                   default=PARTSEG_DEFAULTS['num_val_per_class'])
+    p.add_argument('--seg-test', type=int,
+                   default=PARTSEG_DEFAULTS['num_test_per_class'])
     return p.parse_args()
 
 

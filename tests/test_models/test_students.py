@@ -55,3 +55,16 @@ def test_students_reject_wrong_channels():
         DGCNNEncoder(k=4)(torch.randn(1, 16, 6))
     with pytest.raises(ValueError, match='input channels'):
         PointNetEncoder(in_channels=4)
+
+
+def test_factored_edge_conv_equals_convolving_edge_features():
+    from pointmcd_plugin.models.students.dgcnn import edge_conv, edge_features
+    torch.manual_seed(0)
+    model = DGCNNEncoder(k=8)
+    model.train()
+    x = torch.randn(3, 6, 50)  # 6-channel features
+    conv = model.edge_convs[1] if False else DGCNNEncoder(
+        in_channels=6, k=8).edge_convs[0]
+    fast = edge_conv(x, 8, conv)
+    slow = conv(edge_features(x, 8)).max(dim=-1)[0]
+    torch.testing.assert_close(fast, slow, rtol=1e-4, atol=1e-5)

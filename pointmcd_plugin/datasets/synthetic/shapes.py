@@ -296,11 +296,13 @@ def sample_surface(meshes: PartMeshes, part_names: Sequence[str],
 
 
 def make_shape(category: str, rng: np.random.Generator, num_points: int,
-               max_yaw_deg: float = 30.0, noise_std: float = 0.004
-               ) -> Dict[str, np.ndarray]:
+               max_yaw_deg: float = 180.0, stretch: float = 1.4,
+               noise_std: float = 0.01) -> Dict[str, np.ndarray]:
     """One random shape of ``category`` as a labelled point cloud.
 
-    The shape is yawed by up to ``max_yaw_deg`` about the up axis, sampled,
+    The assembled parts are stretched per axis by factors in
+    ``[1 / stretch, stretch]`` (so the proportions of look-alike classes
+    overlap), sampled, yawed by up to ``max_yaw_deg`` about the up axis,
     perturbed by gaussian noise and normalised into the unit sphere
     (centroid at the origin, farthest point at distance 1).
 
@@ -315,6 +317,10 @@ def make_shape(category: str, rng: np.random.Generator, num_points: int,
     meshes = builder(rng)
     points, normals, parts = sample_surface(meshes, part_names, num_points,
                                             rng)
+    scale = np.exp(rng.uniform(-np.log(stretch), np.log(stretch), size=3))
+    points = points * scale
+    normals = normals / scale
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
     yaw = math.radians(rng.uniform(-max_yaw_deg, max_yaw_deg))
     rot = rotation_matrix(yaw, [0, 1, 0])[:3, :3]
     points = points @ rot.T + rng.normal(0, noise_std, points.shape)

@@ -17,6 +17,7 @@ and segmentation files of a (class, split, index) hold the same shape.
 Generation writes into a temporary folder and renames it into place, so
 concurrent processes (distributed training) never see a half-written set.
 """
+import contextlib
 import json
 import os
 import os.path as osp
@@ -30,9 +31,14 @@ from mmengine.logging import print_log
 
 from .shapes import CLASSES, PART_IDS, make_shape
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 META_FILE = 'synthetic_meta.json'
 SPLIT_CODES = {'train': 0, 'val': 1, 'test': 2}
+# Default sizes (shapes per class and split, points per shape).
+CLS_DEFAULTS = dict(num_train_per_class=50, num_test_per_class=20,
+                    num_points=2048)
+PARTSEG_DEFAULTS = dict(num_train_per_class=40, num_val_per_class=5,
+                        num_test_per_class=10, num_points=2048)
 # First synset id of the fake ShapeNet synsets (real ones start with 0).
 SYNSET_BASE = 90000000
 
@@ -56,7 +62,7 @@ def _shapes(seed: int, split: str, per_class: int, num_points: int):
             yield c, i, make_shape(name, rng, num_points)
 
 
-def _check_or_claim(out_dir: str, meta: Dict) -> bool:
+def _existing_matches(out_dir: str, meta: Dict) -> bool:
     """True if ``out_dir`` already holds exactly this set."""
     meta_file = osp.join(out_dir, META_FILE)
     if not osp.exists(out_dir):
@@ -75,6 +81,16 @@ def _check_or_claim(out_dir: str, meta: Dict) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _removed_on_error(tmp_dir: str):
+    """Remove a half-written temporary folder if writing fails."""
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+
+
 def _publish(tmp_dir: str, out_dir: str) -> None:
     try:
         os.rename(tmp_dir, out_dir)
@@ -87,9 +103,9 @@ def _publish(tmp_dir: str, out_dir: str) -> None:
 
 def generate_cls(root: str,
                  seed: int = 0,
-                 num_train_per_class: int = 80,
-                 num_test_per_class: int = 20,
-                 num_points: int = 2048,
+                 num_train_per_class: int = CLS_DEFAULTS['num_train_per_class'],
+                 num_test_per_class: int = CLS_DEFAULTS['num_test_per_class'],
+                 num_points: int = CLS_DEFAULTS['num_points'],
                  shard_size: int = 2048) -> str:
     """Write (or reuse) the classification set; returns its folder."""
     out_dir = osp.join(root, cls_dir_name(num_points))
@@ -97,7 +113,7 @@ def generate_cls(root: str,
                 num_points=num_points, classes=list(CLASSES),
                 num_per_class=dict(train=num_train_per_class,
                                    test=num_test_per_class))
-    if _check_or_claim(out_dir, meta):
+    if _existing_matches(out_dir, meta):
         return out_dir
     print_log(f'Generating the synthetic classification set in {out_dir} '
               f'(seed {seed}, {len(CLASSES)} classes, '
@@ -106,6 +122,16 @@ def generate_cls(root: str,
     os.makedirs(root, exist_ok=True)
     tmp_dir = f'{out_dir}.tmp-{uuid.uuid4().hex[:8]}'
     os.makedirs(tmp_dir)
+    with _removed_on_error(tmp_dir):
+        _write_cls(tmp_dir, out_dir, seed, num_train_per_class,
+                   num_test_per_class, num_points, shard_size, meta)
+    _publish(tmp_dir, out_dir)
+    return out_dir
+
+
+def _write_cls(tmp_dir: str, out_dir: str, seed: int,
+               num_train_per_class: int, num_test_per_class: int,
+               num_points: int, shard_size: int, meta: Dict) -> None:
     for split, per_class in (('train', num_train_per_class),
                              ('test', num_test_per_class)):
         points, normals, labels = [], [], []
@@ -133,16 +159,15 @@ def generate_cls(root: str,
         f.write('\n'.join(CLASSES) + '\n')
     with open(osp.join(tmp_dir, META_FILE), 'w') as f:
         json.dump(meta, f, indent=1)
-    _publish(tmp_dir, out_dir)
-    return out_dir
 
 
-def generate_partseg(root: str,
-                     seed: int = 0,
-                     num_train_per_class: int = 40,
-                     num_val_per_class: int = 5,
-                     num_test_per_class: int = 10,
-                     num_points: int = 2048) -> str:
+def generate_partseg(
+        root: str,
+        seed: int = 0,
+        num_train_per_class: int = PARTSEG_DEFAULTS['num_train_per_class'],
+        num_val_per_class: int = PARTSEG_DEFAULTS['num_val_per_class'],
+        num_test_per_class: int = PARTSEG_DEFAULTS['num_test_per_class'],
+        num_points: int = PARTSEG_DEFAULTS['num_points']) -> str:
     """Write (or reuse) the ShapeNetPart-layout set; returns its folder."""
     out_dir = osp.join(root, partseg_dir_name())
     meta = dict(task='partseg', generator_version=GENERATOR_VERSION,
@@ -151,13 +176,23 @@ def generate_partseg(root: str,
                 num_per_class=dict(train=num_train_per_class,
                                    val=num_val_per_class,
                                    test=num_test_per_class))
-    if _check_or_claim(out_dir, meta):
+    if _existing_matches(out_dir, meta):
         return out_dir
     print_log(f'Generating the synthetic part-segmentation set in {out_dir}',
               logger='current')
     os.makedirs(root, exist_ok=True)
     tmp_dir = f'{out_dir}.tmp-{uuid.uuid4().hex[:8]}'
     os.makedirs(osp.join(tmp_dir, 'train_test_split'))
+    with _removed_on_error(tmp_dir):
+        _write_partseg(tmp_dir, seed, num_train_per_class, num_val_per_class,
+                       num_test_per_class, num_points, meta)
+    _publish(tmp_dir, out_dir)
+    return out_dir
+
+
+def _write_partseg(tmp_dir: str, seed: int, num_train_per_class: int,
+                   num_val_per_class: int, num_test_per_class: int,
+                   num_points: int, meta: Dict) -> None:
     with open(osp.join(tmp_dir, 'synsetoffset2category.txt'), 'w') as f:
         for c, name in enumerate(CLASSES):
             f.write(f'{name.capitalize()}\t{synset_of(c)}\n')
@@ -182,8 +217,6 @@ def generate_partseg(root: str,
             json.dump([entries[j] for j in order], f)
     with open(osp.join(tmp_dir, META_FILE), 'w') as f:
         json.dump(meta, f, indent=1)
-    _publish(tmp_dir, out_dir)
-    return out_dir
 
 
 def generate(root: str, tasks: Sequence[str] = ('cls', 'partseg'),

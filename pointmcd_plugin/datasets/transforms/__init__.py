@@ -1,9 +1,11 @@
+from .cameras import VIEW_PRESETS, MultiViewCameras
 from .formatting import PackPointInputs
 from .point_transforms import (POINTWISE_KEYS, JitterPoints,
                                RandomScaleShiftPoints, SamplePoints,
                                ShufflePoints, furthest_point_sample)
 
 __all__ = [
+    'VIEW_PRESETS', 'MultiViewCameras',
     'PackPointInputs', 'POINTWISE_KEYS', 'JitterPoints',
     'RandomScaleShiftPoints', 'SamplePoints', 'ShufflePoints',
     'furthest_point_sample'

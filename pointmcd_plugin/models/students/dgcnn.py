@@ -30,6 +30,41 @@ def edge_features(x: Tensor, k: int) -> Tensor:
     return torch.cat([neighbours - centre, centre], dim=3).permute(0, 3, 1, 2)
 
 
+def edge_conv(x: Tensor, k: int, conv: ConvModule) -> Tensor:
+    """EdgeConv layer: max over neighbours of ``act(norm(W [x_j - x_i, x_i]))``.
+
+    The 1x1 conv is linear, so ``W [x_j - x_i, x_i] = W1 x_j + (W2 - W1) x_i``
+    with ``W = [W1, W2]``: both terms are computed per point and then
+    gathered per edge, which needs k times fewer multiply-adds than
+    convolving the (B, 2C, N, k) edge tensor, with identical results
+    (tested against :func:`edge_features` + the conv).
+
+    Args:
+        x (Tensor): (B, C, N) point features.
+        k (int): Neighbours per point.
+        conv (ConvModule): Conv2d(2C, C', 1, bias=False) + norm + act.
+
+    Returns:
+        Tensor: (B, C', N).
+    """
+    B, C, N = x.shape
+    feats = x.transpose(1, 2).contiguous()  # (B, N, C)
+    idx = knn(k, feats)  # (B, N, k)
+    weight = conv.conv.weight.view(-1, 2 * C)  # (C', 2C)
+    w_nb, w_ctr = weight[:, :C], weight[:, C:]
+    y_nb = feats @ w_nb.t()  # (B, N, C')
+    y_ctr = feats @ (w_ctr - w_nb).t()  # (B, N, C')
+    base = torch.arange(B, device=x.device).view(B, 1, 1) * N
+    edges = y_nb.reshape(B * N, -1)[(idx + base).reshape(-1)]
+    edges = edges.view(B, N, k, -1) + y_ctr.unsqueeze(2)  # (B, N, k, C')
+    edges = edges.permute(0, 3, 1, 2)  # (B, C', N, k)
+    if conv.with_norm:
+        edges = conv.norm(edges)
+    if conv.with_activation:
+        edges = conv.activate(edges)
+    return edges.max(dim=-1)[0]
+
+
 @MODELS.register_module()
 class DGCNNEncoder(BaseModule):
     """DGCNN point encoder (Wang et al., 2019) exposing point-wise features.
@@ -91,7 +126,7 @@ class DGCNNEncoder(BaseModule):
         x = points.transpose(1, 2).contiguous()  # (B, C, N)
         outs = []
         for conv in self.edge_convs:
-            x = conv(edge_features(x, self.k)).max(dim=-1)[0]
+            x = edge_conv(x, self.k, conv)
             outs.append(x)
         x = self.embed(torch.cat(outs, dim=1))  # (B, E, N)
         global_feat = torch.cat([x.max(dim=-1)[0], x.mean(dim=-1)], dim=1)
