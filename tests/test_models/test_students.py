@@ -58,13 +58,18 @@ def test_students_reject_wrong_channels():
 
 
 def test_factored_edge_conv_equals_convolving_edge_features():
+    """Same outputs and gradients as convolving the (B, 2C, N, k) edges."""
     from pointmcd_plugin.models.students.dgcnn import edge_conv, edge_features
     torch.manual_seed(0)
-    model = DGCNNEncoder(k=8)
-    model.train()
-    x = torch.randn(3, 6, 50)  # 6-channel features
-    conv = model.edge_convs[1] if False else DGCNNEncoder(
-        in_channels=6, k=8).edge_convs[0]
+    conv = DGCNNEncoder(in_channels=6, k=8).edge_convs[0].train()
+    x = torch.randn(3, 6, 50, requires_grad=True)
     fast = edge_conv(x, 8, conv)
+    (fast**2).sum().backward()
+    grads_fast = (x.grad.clone(), conv.conv.weight.grad.clone())
+    x.grad, conv.conv.weight.grad = None, None
     slow = conv(edge_features(x, 8)).max(dim=-1)[0]
+    (slow**2).sum().backward()
     torch.testing.assert_close(fast, slow, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(grads_fast[0], x.grad, rtol=1e-3, atol=1e-4)
+    torch.testing.assert_close(grads_fast[1], conv.conv.weight.grad,
+                               rtol=1e-3, atol=1e-4)
