@@ -13,7 +13,7 @@ class SyntheticShapesClsDataset(ModelNet40HDF5Dataset):
     The shapes are written once under ``data_root`` in the ModelNet40 HDF5
     layout (see :mod:`pointmcd_plugin.datasets.synthetic`) and then read by
     :class:`ModelNet40HDF5Dataset` like the real release. Generating the
-    default set (12 classes x 70 shapes, 2048 points) takes ~10 s.
+    default set (12 classes x 70 shapes, 2048 points) takes about 6 s.
 
     Args:
         data_root (str): Folder under which the set is generated.
