@@ -7,7 +7,9 @@ import pointmcd_plugin  # noqa: F401
 EXPECTED = {
     MODELS: ['PointClassifier', 'PointDataPreprocessor', 'DGCNNEncoder',
              'PointNetEncoder'],
-    DATASETS: ['ModelNet40HDF5Dataset', 'SyntheticShapesClsDataset'],
+    DATASETS: ['ModelNet40HDF5Dataset', 'ModelNet40ResampledDataset',
+               'ShapeNetPartDataset', 'ScanObjectNNDataset',
+               'SyntheticShapesClsDataset', 'SyntheticShapesPartSegDataset'],
     TRANSFORMS: ['SamplePoints', 'ShufflePoints', 'RandomScaleShiftPoints',
                  'JitterPoints', 'PackPointInputs'],
     METRICS: ['PointClsMetric'],

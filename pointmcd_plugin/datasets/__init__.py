@@ -1,7 +1,13 @@
-from .modelnet40 import MODELNET40_CLASSES, ModelNet40HDF5Dataset
-from .synthetic_shapes import SyntheticShapesClsDataset
+from .modelnet40 import (MODELNET40_CLASSES, ModelNet40HDF5Dataset,
+                         ModelNet40ResampledDataset)
+from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNNDataset
+from .shapenet_part import SHAPENETPART_PART_IDS, ShapeNetPartDataset
+from .synthetic_shapes import (SyntheticShapesClsDataset,
+                               SyntheticShapesPartSegDataset)
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'MODELNET40_CLASSES', 'ModelNet40HDF5Dataset', 'SyntheticShapesClsDataset'
+    'MODELNET40_CLASSES', 'ModelNet40HDF5Dataset', 'SyntheticShapesClsDataset',
+    'SHAPENETPART_PART_IDS', 'ShapeNetPartDataset', 'ModelNet40ResampledDataset',
+    'SyntheticShapesPartSegDataset', 'SCANOBJECTNN_CLASSES', 'ScanObjectNNDataset'
 ]

@@ -45,6 +45,7 @@ class ModelNet40HDF5Dataset(BaseDataset):
     """
     METAINFO = dict(classes=MODELNET40_CLASSES)
     SOURCE = MODELNET40_HDF5_SOURCE
+    EXPECTED = 'ply_data_{split}*.h5 and shape_names.txt'
 
     def __init__(self,
                  data_root: str,
@@ -66,8 +67,8 @@ class ModelNet40HDF5Dataset(BaseDataset):
         if not osp.isdir(self.data_root):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data_root {self.data_root!r} does '
-                f'not exist. Expected ply_data_{self.split}*.h5 and '
-                f'shape_names.txt there ({self.SOURCE}).')
+                f'not exist. Expected {self.EXPECTED.format(split=self.split)} '
+                f'there ({self.SOURCE}).')
 
     def _split_files(self) -> List[str]:
         root = self.data_root
@@ -151,3 +152,109 @@ class ModelNet40HDF5Dataset(BaseDataset):
 
     def get_cat_ids(self, idx: int) -> List[int]:
         return [self.get_data_info(idx)['gt_label']]
+
+
+MODELNET40_RESAMPLED_SOURCE = (
+    'modelnet40_normal_resampled.zip (the PointNet++ release, 10,000 points '
+    'with normals per shape); unzip it so that data_root holds '
+    'modelnet40_shape_names.txt, modelnet40_{train,test}.txt and one folder '
+    'per class')
+
+
+@DATASETS.register_module()
+class ModelNet40ResampledDataset(BaseDataset):
+    """Shape classification data in the resampled-text layout.
+
+    ``data_root`` holds ``modelnet40_shape_names.txt`` (classes in label
+    order), ``modelnet40_{train,test}.txt`` (one shape id such as
+    ``airplane_0001`` per line) and ``<class>/<shape id>.txt`` files with
+    comma-separated rows ``x,y,z,nx,ny,nz``. Shape files are read when a
+    sample is fetched (keep ``num_points`` small: 10,000-row files take a
+    few ms each to parse).
+
+    Each sample has ``points`` (P, 3) or (P, 6) float32, ``gt_label`` and
+    ``shape_id``.
+
+    Args:
+        data_root (str): Folder of the release.
+        split (str): ``'train'`` or ``'test'``.
+        load_normals (bool): Keep the normals as channels 3:6.
+        num_points (int, optional): Read only the first ``num_points`` rows
+            of each file (the release's order is already a uniform sample).
+    """
+    METAINFO = dict(classes=MODELNET40_CLASSES)
+    SOURCE = MODELNET40_RESAMPLED_SOURCE
+    PREFIX = 'modelnet40'
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 load_normals: bool = False,
+                 num_points: Optional[int] = None,
+                 pipeline: Sequence = (),
+                 test_mode: bool = False,
+                 metainfo: Optional[Dict] = None,
+                 **kwargs) -> None:
+        if split not in ('train', 'test'):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        self.split = split
+        self.load_normals = load_normals
+        self.num_points = num_points
+        super().__init__(data_root=data_root, pipeline=pipeline,
+                         test_mode=test_mode, metainfo=metainfo, **kwargs)
+
+    def _lines(self, name: str) -> List[str]:
+        path = osp.join(self.data_root, name)
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: {path} is missing. Expected '
+                f'{self.PREFIX}_shape_names.txt, {self.PREFIX}_train.txt, '
+                f'{self.PREFIX}_test.txt and the class folders under '
+                f'data_root ({self.SOURCE}).')
+        with open(path) as f:
+            return [line.strip() for line in f if line.strip()]
+
+    def load_data_list(self) -> List[dict]:
+        classes = self._lines(f'{self.PREFIX}_shape_names.txt')
+        expected = list(self.metainfo.get('classes') or [])
+        if expected and classes != expected:
+            raise ValueError(
+                f'{self.PREFIX}_shape_names.txt lists {len(classes)} classes '
+                f'{classes[:5]}..., but {type(self).__name__} expects '
+                f'{len(expected)} {expected[:5]}...; pass '
+                'metainfo=dict(classes=[...]) that matches the file.')
+        self._metainfo['classes'] = tuple(classes)
+        data_list = []
+        for i, shape in enumerate(self._lines(f'{self.PREFIX}_{self.split}.txt')):
+            cls_name = shape.rsplit('_', 1)[0]
+            if cls_name not in classes:
+                raise ValueError(
+                    f'{self.PREFIX}_{self.split}.txt: shape {shape!r} is not '
+                    '"<class>_<number>" with a class of the shape-names file')
+            data_list.append(dict(
+                sample_idx=i, shape_id=shape,
+                gt_label=classes.index(cls_name),
+                pts_path=osp.join(self.data_root, cls_name, shape + '.txt')))
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        path = info['pts_path']
+        try:
+            rows = np.loadtxt(path, delimiter=',', dtype=np.float32,
+                              max_rows=self.num_points, ndmin=2)
+        except (OSError, ValueError) as e:
+            raise type(e)(f'{path}: {e}; expected comma-separated rows '
+                          f'x,y,z,nx,ny,nz ({self.SOURCE})') from e
+        if rows.shape[1] != 6:
+            raise ValueError(f'{path}: expected 6 columns x,y,z,nx,ny,nz, '
+                             f'got {rows.shape[1]}')
+        if self.num_points is not None and len(rows) < self.num_points:
+            raise ValueError(f'{path}: {len(rows)} rows, fewer than '
+                             f'num_points={self.num_points}')
+        info['points'] = np.ascontiguousarray(
+            rows if self.load_normals else rows[:, :3])
+        return info
+
+    def get_cat_ids(self, idx: int) -> List[int]:
+        return [super().get_data_info(idx)['gt_label']]

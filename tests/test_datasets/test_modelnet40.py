@@ -1,3 +1,4 @@
+import os
 import os.path as osp
 
 import h5py
@@ -5,7 +6,8 @@ import numpy as np
 import pytest
 
 from pointmcd_plugin.datasets import (MODELNET40_CLASSES,
-                                      ModelNet40HDF5Dataset)
+                                      ModelNet40HDF5Dataset,
+                                      ModelNet40ResampledDataset)
 
 
 def write_modelnet40_hdf5(root, n_train=5, n_test=3, points=64):
@@ -60,3 +62,44 @@ def test_missing_files_and_bad_fields(tmp_path):
         f['data'] = np.zeros((2, 8, 3), np.float32)
     with pytest.raises(KeyError, match="ply_data_train0.h5 has no 'label'"):
         ModelNet40HDF5Dataset(root)
+
+
+def write_modelnet40_resampled(root, points=30):
+    """The structure of modelnet40_normal_resampled (comma-separated rows)."""
+    rng = np.random.default_rng(1)
+    with open(osp.join(root, 'modelnet40_shape_names.txt'), 'w') as f:
+        f.write('\n'.join(MODELNET40_CLASSES) + '\n')
+    shapes = {'train': ['airplane_0001', 'chair_0007'],
+              'test': ['xbox_0104']}
+    rows = {}
+    for split, ids in shapes.items():
+        with open(osp.join(root, f'modelnet40_{split}.txt'), 'w') as f:
+            f.write('\n'.join(ids) + '\n')
+        for shape in ids:
+            cls_name = shape.rsplit('_', 1)[0]
+            os.makedirs(osp.join(root, cls_name), exist_ok=True)
+            rows[shape] = rng.standard_normal((points, 6)).astype(np.float32)
+            np.savetxt(osp.join(root, cls_name, shape + '.txt'),
+                       rows[shape], fmt='%.6f', delimiter=',')
+    return rows
+
+
+def test_reads_the_resampled_text_layout(tmp_path):
+    rows = write_modelnet40_resampled(str(tmp_path))
+    ds = ModelNet40ResampledDataset(str(tmp_path), split='train',
+                                    load_normals=True)
+    assert len(ds) == 2
+    info = ds.get_data_info(1)
+    assert info['shape_id'] == 'chair_0007'
+    assert info['gt_label'] == MODELNET40_CLASSES.index('chair')
+    np.testing.assert_allclose(info['points'], rows['chair_0007'], atol=1e-6)
+    first = ModelNet40ResampledDataset(str(tmp_path), split='test',
+                                       num_points=10)
+    np.testing.assert_allclose(first.get_data_info(0)['points'],
+                               rows['xbox_0104'][:10, :3], atol=1e-6)
+    with pytest.raises(ValueError, match='fewer than num_points=100'):
+        ModelNet40ResampledDataset(str(tmp_path), num_points=100
+                                   ).get_data_info(0)
+    with pytest.raises(FileNotFoundError,
+                       match='modelnet40_shape_names.txt is missing'):
+        ModelNet40ResampledDataset(str(tmp_path / 'nope'))

@@ -43,6 +43,11 @@ PARTSEG_DEFAULTS = dict(num_train_per_class=40, num_val_per_class=5,
 SYNSET_BASE = 90000000
 
 
+def partseg_category(name: str) -> str:
+    """Category name in synsetoffset2category.txt (ShapeNetPart style)."""
+    return name.capitalize()
+
+
 def cls_dir_name(num_points: int) -> str:
     return f'synthetic_cls_hdf5_{num_points}'
 
@@ -195,7 +200,7 @@ def _write_partseg(tmp_dir: str, seed: int, num_train_per_class: int,
                    num_points: int, meta: Dict) -> None:
     with open(osp.join(tmp_dir, 'synsetoffset2category.txt'), 'w') as f:
         for c, name in enumerate(CLASSES):
-            f.write(f'{name.capitalize()}\t{synset_of(c)}\n')
+            f.write(f'{partseg_category(name)}\t{synset_of(c)}\n')
             os.makedirs(osp.join(tmp_dir, synset_of(c)))
     for split, per_class in (('train', num_train_per_class),
                              ('val', num_val_per_class),

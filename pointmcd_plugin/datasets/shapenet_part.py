@@ -1,0 +1,153 @@
+import json
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmdet3d.registry import DATASETS
+from mmengine.dataset import BaseDataset
+
+# Categories of ShapeNetPart in the order of synsetoffset2category.txt and
+# their part ids in the shared 50-part label space.
+SHAPENETPART_PART_IDS: Dict[str, Tuple[int, ...]] = {
+    'Airplane': (0, 1, 2, 3),
+    'Bag': (4, 5),
+    'Cap': (6, 7),
+    'Car': (8, 9, 10, 11),
+    'Chair': (12, 13, 14, 15),
+    'Earphone': (16, 17, 18),
+    'Guitar': (19, 20, 21),
+    'Knife': (22, 23),
+    'Lamp': (24, 25, 26, 27),
+    'Laptop': (28, 29),
+    'Motorbike': (30, 31, 32, 33, 34, 35),
+    'Mug': (36, 37),
+    'Pistol': (38, 39, 40),
+    'Rocket': (41, 42, 43),
+    'Skateboard': (44, 45, 46),
+    'Table': (47, 48, 49),
+}
+
+SHAPENETPART_SOURCE = (
+    'shapenetcore_partanno_segmentation_benchmark_v0_normal.zip (the '
+    'ShapeNetPart release with normals used by PointNet++ and DGCNN); unzip '
+    'it so that data_root holds synsetoffset2category.txt, train_test_split/ '
+    'and one folder per synset')
+
+
+@DATASETS.register_module()
+class ShapeNetPartDataset(BaseDataset):
+    """Part segmentation data in the ShapeNetPart (normal) layout.
+
+    ``data_root`` holds ``synsetoffset2category.txt`` (``<Category>\\t<synset>``
+    per line), ``train_test_split/shuffled_{train,val,test}_file_list.json``
+    (entries ``shape_data/<synset>/<shape>``) and ``<synset>/<shape>.txt``
+    files with rows ``x y z nx ny nz part``. Shape files are read when a
+    sample is fetched.
+
+    Each sample has ``points`` (P, 6) float32 (xyz and normals),
+    ``pts_part_label`` (P,) int64 part ids in the shared label space,
+    ``category`` (int, index into ``classes``) and ``shape_id``.
+
+    Args:
+        data_root (str): Folder of the release.
+        split (str): ``'train'``, ``'val'``, ``'test'`` or ``'trainval'``.
+        metainfo (dict, optional): ``classes`` (category names in label
+            order) and ``part_ids`` (category -> part ids). Defaults to the
+            16 ShapeNetPart categories and their 50 parts.
+    """
+    METAINFO = dict(classes=tuple(SHAPENETPART_PART_IDS),
+                    part_ids=SHAPENETPART_PART_IDS)
+    SOURCE = SHAPENETPART_SOURCE
+    SPLITS = ('train', 'val', 'test', 'trainval')
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 pipeline: Sequence = (),
+                 test_mode: bool = False,
+                 metainfo: Optional[Dict] = None,
+                 **kwargs) -> None:
+        if split not in self.SPLITS:
+            raise ValueError(f'split must be one of {self.SPLITS}, got '
+                             f'{split!r}')
+        self.split = split
+        super().__init__(data_root=data_root, pipeline=pipeline,
+                         test_mode=test_mode, metainfo=metainfo, **kwargs)
+
+    def _read_categories(self) -> Dict[str, str]:
+        """synset -> category name, checked against the metainfo."""
+        path = osp.join(self.data_root, 'synsetoffset2category.txt')
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: {path} is missing. Expected '
+                f'synsetoffset2category.txt, train_test_split/ and the synset '
+                f'folders under data_root ({self.SOURCE}).')
+        synsets = {}
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                fields = line.split()
+                if len(fields) != 2:
+                    raise ValueError(f'{path}:{n}: expected "<Category> '
+                                     f'<synset>", got {line.strip()!r}')
+                synsets[fields[1]] = fields[0]
+        unknown = set(synsets.values()) - set(self.metainfo['classes'])
+        if unknown:
+            raise ValueError(
+                f'{path} lists categories {sorted(unknown)} that are not in '
+                f'{type(self).__name__} classes {self.metainfo["classes"]}; '
+                'pass metainfo=dict(classes=..., part_ids=...)')
+        return synsets
+
+    def load_data_list(self) -> List[dict]:
+        synsets = self._read_categories()
+        classes = list(self.metainfo['classes'])
+        splits = ('train', 'val') if self.split == 'trainval' else (
+            self.split, )
+        data_list = []
+        for split in splits:
+            path = osp.join(self.data_root, 'train_test_split',
+                            f'shuffled_{split}_file_list.json')
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'{path} is missing ({self.SOURCE}).')
+            with open(path) as f:
+                entries = json.load(f)
+            for entry in entries:
+                parts = entry.split('/')
+                if len(parts) != 3 or parts[1] not in synsets:
+                    raise ValueError(
+                        f'{path}: entry {entry!r} is not '
+                        '"shape_data/<synset>/<shape>" with a synset listed '
+                        'in synsetoffset2category.txt')
+                _, synset, shape = parts
+                data_list.append(dict(
+                    pts_path=osp.join(self.data_root, synset, shape + '.txt'),
+                    shape_id=shape,
+                    category=classes.index(synsets[synset])))
+        for i, info in enumerate(data_list):
+            info['sample_idx'] = i
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        path = info['pts_path']
+        try:
+            rows = np.loadtxt(path, dtype=np.float32, ndmin=2)
+        except OSError as e:
+            raise FileNotFoundError(f'{path}: {e} ({self.SOURCE})') from e
+        if rows.shape[1] != 7:
+            raise ValueError(f'{path}: expected rows "x y z nx ny nz part" '
+                             f'(7 columns), got {rows.shape[1]}')
+        labels = rows[:, 6].astype(np.int64)
+        category = self.metainfo['classes'][info['category']]
+        allowed = self.metainfo['part_ids'][category]
+        if not np.isin(labels, allowed).all():
+            raise ValueError(f'{path}: part labels {np.unique(labels)} are '
+                             f'not all part ids {allowed} of {category}')
+        info['points'] = np.ascontiguousarray(rows[:, :6])
+        info['pts_part_label'] = labels
+        return info
+
+    def get_cat_ids(self, idx: int) -> List[int]:
+        return [super().get_data_info(idx)['category']]
