@@ -31,3 +31,7 @@ def test_configs_load_with_upstream_base_and_custom_imports():
     # Inherited from mmdet3d::_base_/default_runtime.py
     assert cfg.default_hooks.timer.type == 'IterTimerHook'
     assert cfg.model.type == 'PointClassifier'
+
+
+def test_multiview_transform_is_registered():
+    assert TRANSFORMS.get('RenderPointViews') is not None

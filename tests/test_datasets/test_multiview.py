@@ -1,0 +1,136 @@
+import math
+
+import numpy as np
+import pytest
+from mmdet3d.registry import TRANSFORMS
+
+import pointmcd_plugin  # noqa: F401
+from pointmcd_plugin.datasets.transforms import MultiViewCameras
+from pointmcd_plugin.datasets.transforms.rendering import (hpr_visibility,
+                                                           zbuffer)
+
+
+def fibonacci_sphere(n):
+    i = np.arange(n) + 0.5
+    phi = np.arccos(1 - 2 * i / n)
+    theta = math.pi * (1 + 5**0.5) * i
+    return np.stack([np.cos(theta) * np.sin(phi), np.cos(phi),
+                     np.sin(theta) * np.sin(phi)], -1)
+
+
+def render(points, **cfg):
+    cfg = dict(type='RenderPointViews', **cfg)
+    t = TRANSFORMS.build(cfg)
+    return t, t(dict(points=np.asarray(points, dtype=np.float32)))
+
+
+def test_nearer_point_wins_the_zbuffer_and_hides_the_farther():
+    cams = MultiViewCameras(dict(azimuth=[0, 180], elevation=[0, 0]),
+                            image_size=64)
+    xyz = np.array([[0., 0., -0.5], [0., 0., 0.5]])  # one ray, both views
+    uv, depth = cams.project(xyz)
+    zbuf, owner = zbuffer(uv, depth, 64, radius=1)
+    assert owner[0, 32, 32] == 1 and owner[1, 32, 32] == 0
+    assert zbuf[0, 32, 32] == pytest.approx(1.5)
+    # The winner's splat covers its 3x3 neighbourhood, nothing beyond.
+    assert (owner[0, 31:34, 31:34] == 1).all() and owner[0, 30, 32] == -1
+    # Through the transform: a sampled square at z=0.5 hides a point on its
+    # axis at z=-0.5 from the camera on +z; the camera on -z sees it.
+    g = np.linspace(-0.3, 0.3, 25)
+    plate = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    plate = np.concatenate([plate, np.full((len(plate), 1), 0.5)], 1)
+    pts = np.concatenate([plate, [[0., 0., -0.5]]])
+    _, out = render(pts, views=dict(azimuth=[0, 180], elevation=[0, 0]),
+                    image_size=64, shading='depth')
+    assert out['visibility'][:-1, 0].all()
+    np.testing.assert_array_equal(out['visibility'][-1], [False, True])
+    assert out['images'].shape == (2, 64, 64)
+    assert out['images'][0, 32, 32] < 1.0 and out['images'][0, 0, 0] == 1.0
+
+
+def test_splatting_equals_min_filter_of_point_depths():
+    rng = np.random.default_rng(0)
+    uv = rng.uniform(0, 32, (2, 40, 2))
+    depth = rng.uniform(1, 3, (2, 40))
+    zbuf, owner = zbuffer(uv, depth, 32, radius=2)
+    px = np.floor(uv).astype(int)
+    for k in range(2):
+        for y, x in [(0, 0), (5, 7), (16, 16), (31, 30)]:
+            near = (np.abs(px[k, :, 0] - x) <= 2) & \
+                (np.abs(px[k, :, 1] - y) <= 2)
+            if near.any():
+                best = np.where(near)[0][depth[k, near].argmin()]
+                assert owner[k, y, x] == best
+                assert zbuf[k, y, x] == pytest.approx(depth[k, best])
+            else:
+                assert owner[k, y, x] == -1 and np.isinf(zbuf[k, y, x])
+
+
+@pytest.mark.parametrize('method', ['zbuffer', 'hpr'])
+def test_dense_sphere_sees_exactly_the_points_facing_each_camera(method):
+    xyz = fibonacci_sphere(3000)
+    t, out = render(xyz, distance=3.0, visibility=method, with_images=False)
+    vis = out['visibility']
+    # A sphere point faces camera e iff (e - p) . p > 0, i.e. p . e > 1.
+    facing = xyz @ t.cameras.centres.T
+    assert vis[facing > 1.5].mean() > 0.98
+    assert vis[facing < 0.9].mean() < 0.01
+    # Seen from distance d a sphere shows a (1 - 1/d) / 2 fraction of its
+    # surface ("about half" only for far cameras); points seen at grazing
+    # angles (0.9 < p . e < 1.5) may go either way.
+    assert ((facing > 1).mean(0) == pytest.approx((1 - 1 / 3) / 2,
+                                                   abs=0.01))
+    per_view = vis.mean(0)
+    assert (per_view >= (facing > 1.5).mean(0) - 0.01).all()
+    assert (per_view <= (facing > 0.9).mean(0) + 0.01).all()
+
+
+def test_every_point_of_a_convex_shape_is_seen_by_some_view():
+    # Cameras at +30 and -30 deg (shapenet_16) see all around an ellipsoid.
+    xyz = fibonacci_sphere(2000) * [1.0, 0.6, 0.8]
+    _, out = render(xyz, views='shapenet_16', with_images=False)
+    assert out['visibility'].any(axis=1).all()
+
+
+def test_visibility_is_computed_on_the_augmented_points_and_follows_them():
+    xyz = fibonacci_sphere(2000).astype(np.float32)
+    steps = [TRANSFORMS.build(c) for c in (
+        dict(type='RandomScaleShiftPoints', scale_range=(0.6, 0.7),
+             shift_range=0.2),
+        dict(type='RenderPointViews', with_images=False),
+        dict(type='ShufflePoints'))]
+    results = dict(points=xyz, pts_part_label=np.arange(2000))
+    for t in steps:
+        results = t(results)
+    # The mask equals the one computed afresh on the final points...
+    again = steps[1](dict(points=results['points']))['visibility']
+    np.testing.assert_array_equal(again, results['visibility'])
+    # ...and differs from the mask of the un-augmented sphere.
+    before = steps[1](dict(points=xyz))['visibility']
+    assert (before[results['pts_part_label']] != results['visibility']).any()
+
+
+def test_hpr_hides_a_point_behind_a_sphere():
+    eyes = np.array([[0., 0., 3.]])
+    xyz = np.concatenate([fibonacci_sphere(500) * 0.5, [[0., 0., -0.9]]])
+    assert not hpr_visibility(xyz, eyes)[-1, 0]
+
+
+def test_normal_shading_needs_normals():
+    with pytest.raises(ValueError, match='needs normals'):
+        render(fibonacci_sphere(50), shading='normal')
+
+
+def test_backface_culling_hides_the_underside_of_a_thin_plate():
+    from pointmcd_plugin.datasets.synthetic import make_shape
+    table = make_shape('table', np.random.default_rng([0, 0, 9, 0]), 1024)
+    points = np.concatenate([table['points'], table['normals']], 1)
+    top = table['part_labels'] == 0
+    upper = top & (table['normals'][:, 1] > 0.9)
+    under = top & (table['normals'][:, 1] < -0.9)
+    _, plain = render(points, with_images=False)
+    _, culled = render(points, with_images=False, cull_backfaces=True)
+    # All cameras are 30 deg above: the top face is seen, its underside not.
+    assert culled['visibility'][upper].mean() > 0.95
+    assert culled['visibility'][under].mean() == 0
+    assert plain['visibility'][under].mean() > 0  # the thin-plate leak
