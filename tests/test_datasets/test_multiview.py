@@ -78,8 +78,8 @@ def test_dense_sphere_sees_exactly_the_points_facing_each_camera(method):
     # Seen from distance d a sphere shows a (1 - 1/d) / 2 fraction of its
     # surface ("about half" only for far cameras); points seen at grazing
     # angles (0.9 < p . e < 1.5) may go either way.
-    assert ((facing > 1).mean(0) == pytest.approx((1 - 1 / 3) / 2,
-                                                   abs=0.01))
+    cap = (1 - 1 / 3) / 2
+    assert (facing > 1).mean(0) == pytest.approx(cap, abs=0.01)
     per_view = vis.mean(0)
     assert (per_view >= (facing > 1.5).mean(0) - 0.01).all()
     assert (per_view <= (facing > 0.9).mean(0) + 0.01).all()

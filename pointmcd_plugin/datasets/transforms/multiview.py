@@ -41,8 +41,9 @@ class RenderPointViews(BaseTransform):
             slope keeps slanted surfaces visible but lets the far side of
             thin plates (table tops, wings) through; see ``cull_backfaces``.
         cull_backfaces (bool): With normals in channels 3:6, also hide
-            points whose normal faces away from the camera. Right for
-            closed surfaces with outward normals (the embedded set,
+            (with either visibility method) points whose normal faces away
+            from the camera. Right for closed surfaces with outward normals
+            (the embedded set,
             ModelNet40 / ShapeNetPart normals of closed meshes); wrong for
             one-sided open surfaces, hence off by default.
         hpr_radius_factor (float): Flipping radius factor of HPR.
@@ -78,7 +79,6 @@ class RenderPointViews(BaseTransform):
         self.cull_backfaces = cull_backfaces
         self.hpr_radius_factor = hpr_radius_factor
 
-
     def transform(self, results: Dict) -> Dict:
         points = results['points']
         xyz = points[:, :3].astype(np.float64)
@@ -90,16 +90,16 @@ class RenderPointViews(BaseTransform):
             footprint = (radius + 0.5) * depth / cams.focal
             results['visibility'] = zbuffer_visibility(
                 uv, depth, zbuf, self.tolerance + self.slope * footprint)
-            if self.cull_backfaces:
-                if points.shape[1] < 6:
-                    raise ValueError('RenderPointViews(cull_backfaces=True) '
-                                     'needs normals in points[:, 3:6]')
-                to_eye = cams.centres[None] - xyz[:, None]  # (N, K, 3)
-                results['visibility'] &= np.einsum(
-                    'nkc,nc->nk', to_eye, points[:, 3:6]) > 0
         elif self.visibility == 'hpr':
             results['visibility'] = hpr_visibility(
                 xyz, self.cameras.centres, self.hpr_radius_factor)
+        if self.visibility is not None and self.cull_backfaces:
+            if points.shape[1] < 6:
+                raise ValueError('RenderPointViews(cull_backfaces=True) '
+                                 'needs normals in points[:, 3:6]')
+            to_eye = self.cameras.centres[None] - xyz[:, None]  # (N, K, 3)
+            results['visibility'] &= np.einsum(
+                'nkc,nc->nk', to_eye, points[:, 3:6]) > 0
         if self.with_images:
             normals = None
             if self.shading == 'normal':

@@ -8,7 +8,7 @@ PointMCD pipelines need normals kept consistent, per-axis scaling (the
 DGCNN/PointMCD augmentation) and every per-point array (part labels,
 visibility) following the points, hence these small numpy transforms.
 """
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
