@@ -43,8 +43,7 @@ class RenderPointViews(BaseTransform):
         cull_backfaces (bool): With normals in channels 3:6, also hide
             (with either visibility method) points whose normal faces away
             from the camera. Right for closed surfaces with outward normals
-            (the embedded set,
-            ModelNet40 / ShapeNetPart normals of closed meshes); wrong for
+            (the embedded set, normals of closed meshes); wrong for
             one-sided open surfaces, hence off by default.
         hpr_radius_factor (float): Flipping radius factor of HPR.
     """
