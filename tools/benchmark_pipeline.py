@@ -14,6 +14,7 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+import torch  # noqa: E402
 from mmengine.dataset import Compose  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
@@ -45,12 +46,16 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--samples', type=int, default=100)
     p.add_argument('--data-root', default='data/synthetic_shapes')
+    p.add_argument('--threads', type=int, default=1,
+                   help='torch threads; 1 is what a DataLoader worker gets')
     args = p.parse_args()
+    torch.set_num_threads(args.threads)
     init_default_scope('mmdet3d')
     dataset = SyntheticShapesClsDataset(data_root=args.data_root,
                                         load_normals=True)
     n = min(args.samples, len(dataset))
-    print(f'{n} samples, one process, embedded set (2048-point clouds)')
+    print(f'{n} samples, one process, {args.threads} torch thread(s), '
+          'embedded set (2048-point clouds)')
     print(f'{"points":>6} {"views":>5} {"px":>4} {"visibility":>10} '
           f'{"images":>6} {"samples/s":>9} {"ms/sample":>9}')
     for num_points, views, size, vis, images in SETTINGS:

@@ -40,6 +40,8 @@ def parse_args():
     p.add_argument('--image-size', type=int, default=224)
     p.add_argument('--visibility', default='zbuffer',
                    choices=['zbuffer', 'hpr'])
+    p.add_argument('--cull-backfaces', action='store_true',
+                   help='also hide points whose normal faces away')
     p.add_argument('--out-dir', default='vis')
     return p.parse_args()
 
@@ -104,7 +106,8 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
     render = RenderPointViews(views=args.views, distance=args.distance,
                               image_size=args.image_size,
-                              visibility=args.visibility)
+                              visibility=args.visibility,
+                              cull_backfaces=args.cull_backfaces)
     for name, points in samples(args):
         print(draw(name, points.astype(np.float32), render, args.out_dir))
 

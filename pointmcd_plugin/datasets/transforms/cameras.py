@@ -112,8 +112,8 @@ class MultiViewCameras:
             y down, pixel centres at integer + 0.5) and ``depth`` (K, N),
             the distance along each camera's viewing axis.
         """
-        cam = np.einsum('kij,knj->kni', self.rotations,
-                        xyz[None, :, :] - self.centres[:, None, :])
+        cam = (xyz[None, :, :] - self.centres[:, None, :]) @ \
+            self.rotations.transpose(0, 2, 1)  # (K, N, 3)
         depth = cam[..., 2]
         safe = np.where(depth > 1e-6, depth, 1e-6)
         uv = self.focal * cam[..., :2] / safe[..., None] + \

@@ -5,7 +5,8 @@ from mmcv.transforms import BaseTransform
 from mmdet3d.registry import TRANSFORMS
 
 from .cameras import MultiViewCameras
-from .rendering import (auto_splat_radius, hpr_visibility, shade, zbuffer,
+from .rendering import (auto_splat_radius, hpr_visibility,
+                        nearest_neighbour_distances, shade, zbuffer,
                         zbuffer_visibility)
 
 
@@ -81,9 +82,14 @@ class RenderPointViews(BaseTransform):
     def transform(self, results: Dict) -> Dict:
         points = results['points']
         xyz = points[:, :3].astype(np.float64)
+        nn_dist = None
+        if self.visibility == 'zbuffer' or (self.with_images and
+                                            self.splat_radius == 'auto'):
+            nn_dist = nearest_neighbour_distances(xyz)
         if self.visibility == 'zbuffer':
             cams = self.vis_cameras
-            radius = auto_splat_radius(xyz, cams.focal, cams.distance - 1.0)
+            radius = auto_splat_radius(nn_dist, cams.focal,
+                                       cams.distance - 1.0)
             uv, depth = cams.project(xyz)
             zbuf, _ = zbuffer(uv, depth, cams.image_size, radius)
             footprint = (radius + 0.5) * depth / cams.focal
@@ -112,7 +118,7 @@ class RenderPointViews(BaseTransform):
             uv, depth = cams.project(xyz)
             radius = self.splat_radius
             if radius == 'auto':
-                radius = auto_splat_radius(xyz, cams.focal, cams.distance,
+                radius = auto_splat_radius(nn_dist, cams.focal, cams.distance,
                                            percentile=50.0)
             zbuf, owner = zbuffer(uv, depth, cams.image_size, int(radius))
             results['images'] = shade(owner, zbuf, cams, normals)
