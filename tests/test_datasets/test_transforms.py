@@ -83,3 +83,35 @@ def test_pack_point_inputs():
     assert out['inputs']['points'].shape == (100, 6)
     assert int(out['data_samples'].gt_label) == 3
     assert out['data_samples'].sample_idx == 7
+
+
+def test_pack_multiview_sample_and_batch_it():
+    from mmdet3d.registry import MODELS
+    steps = [TRANSFORMS.build(c) for c in (
+        dict(type='RenderPointViews', image_size=32, shading='normal'),
+        dict(type='PackPointInputs'))]
+    batch = []
+    for _ in range(2):
+        results = sample(n=200)
+        results['category'] = 1
+        for t in steps:
+            results = t(results)
+        batch.append(results)
+    packed = batch[0]
+    assert packed['inputs']['images'].shape == (12, 32, 32)
+    ds = packed['data_samples']
+    assert ds.visibility.shape == (200, 12) and ds.visibility.dtype == torch.bool
+    assert ds.gt_pts_part_label.shape == (200, ) and ds.category == 1
+    pre = MODELS.build(dict(type='PointDataPreprocessor'))
+    out = pre(dict(inputs={k: [b['inputs'][k] for b in batch]
+                           for k in ('points', 'images')},
+                   data_samples=[b['data_samples'] for b in batch]))
+    assert out['inputs']['points'].shape == (2, 200, 6)
+    assert out['inputs']['images'].shape == (2, 12, 32, 32)
+
+
+def test_pack_rejects_a_stale_visibility_mask():
+    results = sample(n=50)
+    results['visibility'] = np.ones((60, 12), dtype=bool)
+    with pytest.raises(ValueError, match='visibility has 60 rows'):
+        TRANSFORMS.build(dict(type='PackPointInputs'))(results)

@@ -11,8 +11,11 @@ from mmpretrain.structures import DataSample
 class PackPointInputs(BaseTransform):
     """Pack a sample into ``inputs`` and an mmpretrain ``DataSample``.
 
-    ``inputs['points']``: (N, C) float32 tensor. The data sample carries
-    ``gt_label`` when the sample has one, and ``meta_keys`` as metainfo.
+    ``inputs``: ``points`` (N, C) float32 and, when rendered, ``images``
+    (K, H, W) float32. The data sample carries what the sample has of
+    ``gt_label`` (class), ``visibility`` ((N, K) bool, per-view visible
+    points), ``gt_pts_part_label`` ((N,) int64) and ``category`` (int), and
+    ``meta_keys`` as metainfo.
 
     Args:
         meta_keys (Sequence[str]): Keys of ``results`` copied to the data
@@ -29,9 +32,28 @@ class PackPointInputs(BaseTransform):
                             f'(N, C) numpy array, got {type(points)}')
         inputs = dict(points=torch.from_numpy(
             np.ascontiguousarray(points, dtype=np.float32)))
+        if 'images' in results:
+            inputs['images'] = torch.from_numpy(
+                np.ascontiguousarray(results['images'], dtype=np.float32))
         sample = DataSample()
         if 'gt_label' in results:
             sample.set_gt_label(results['gt_label'])
+        if 'visibility' in results:
+            vis = results['visibility']
+            if vis.shape[0] != len(points):
+                raise ValueError(
+                    f'visibility has {vis.shape[0]} rows but the sample has '
+                    f'{len(points)} points; compute it after the last '
+                    'transform that adds or removes points')
+            sample.set_field(torch.from_numpy(np.ascontiguousarray(vis)),
+                             'visibility', dtype=torch.Tensor)
+        if 'pts_part_label' in results:
+            sample.set_field(
+                torch.from_numpy(np.asarray(results['pts_part_label'],
+                                            dtype=np.int64)),
+                'gt_pts_part_label', dtype=torch.Tensor)
+        if 'category' in results:
+            sample.set_field(int(results['category']), 'category')
         sample.set_metainfo(
             {k: results[k] for k in self.meta_keys if k in results})
         return dict(inputs=inputs, data_samples=sample)
