@@ -9,6 +9,7 @@ EXPECTED = {
              'PointNetEncoder'],
     DATASETS: ['ModelNet40HDF5Dataset', 'ModelNet40ResampledDataset',
                'ShapeNetPartDataset', 'ScanObjectNNDataset',
+               'PointMCDModelNet40Dataset',
                'SyntheticShapesClsDataset', 'SyntheticShapesPartSegDataset'],
     TRANSFORMS: ['SamplePoints', 'ShufflePoints', 'RandomScaleShiftPoints',
                  'JitterPoints', 'PackPointInputs'],

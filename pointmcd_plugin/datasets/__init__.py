@@ -1,5 +1,6 @@
 from .modelnet40 import (MODELNET40_CLASSES, ModelNet40HDF5Dataset,
                          ModelNet40ResampledDataset)
+from .pointmcd_modelnet40 import PointMCDModelNet40Dataset
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNNDataset
 from .shapenet_part import SHAPENETPART_PART_IDS, ShapeNetPartDataset
 from .synthetic_shapes import (SyntheticShapesClsDataset,
@@ -9,5 +10,6 @@ from .transforms import *  # noqa: F401,F403
 __all__ = [
     'MODELNET40_CLASSES', 'ModelNet40HDF5Dataset', 'SyntheticShapesClsDataset',
     'SHAPENETPART_PART_IDS', 'ShapeNetPartDataset', 'ModelNet40ResampledDataset',
-    'SyntheticShapesPartSegDataset', 'SCANOBJECTNN_CLASSES', 'ScanObjectNNDataset'
+    'SyntheticShapesPartSegDataset', 'SCANOBJECTNN_CLASSES', 'ScanObjectNNDataset',
+    'PointMCDModelNet40Dataset'
 ]

@@ -11,11 +11,12 @@ from mmpretrain.structures import DataSample
 class PackPointInputs(BaseTransform):
     """Pack a sample into ``inputs`` and an mmpretrain ``DataSample``.
 
-    ``inputs``: ``points`` (N, C) float32 and, when rendered, ``images``
-    (K, H, W) float32. The data sample carries what the sample has of
+    ``inputs``: ``points`` (N, C) float32 and, when present, ``images``
+    float32: (K, H, W) grey renders or (K, 3, H, W) colour views (from
+    (K, H, W, 3)). The data sample carries what the sample has of
     ``gt_label`` (class), ``visibility`` ((N, K) bool, per-view visible
-    points), ``gt_pts_part_label`` ((N,) int64) and ``category`` (int), and
-    ``meta_keys`` as metainfo.
+    points), ``gt_pts_part_label`` ((N,) int64), ``category`` (int) and
+    ``teacher_descriptors`` ((K, D) float32), and ``meta_keys`` as metainfo.
 
     Args:
         meta_keys (Sequence[str]): Keys of ``results`` copied to the data
@@ -33,8 +34,10 @@ class PackPointInputs(BaseTransform):
         inputs = dict(points=torch.from_numpy(
             np.ascontiguousarray(points, dtype=np.float32)))
         if 'images' in results:
-            inputs['images'] = torch.from_numpy(
-                np.ascontiguousarray(results['images'], dtype=np.float32))
+            images = np.asarray(results['images'], dtype=np.float32)
+            if images.ndim == 4:  # (K, H, W, 3) colour views -> (K, 3, H, W)
+                images = images.transpose(0, 3, 1, 2)
+            inputs['images'] = torch.from_numpy(np.ascontiguousarray(images))
         sample = DataSample()
         if 'gt_label' in results:
             sample.set_gt_label(results['gt_label'])
@@ -54,6 +57,11 @@ class PackPointInputs(BaseTransform):
                 'gt_pts_part_label', dtype=torch.Tensor)
         if 'category' in results:
             sample.set_field(int(results['category']), 'category')
+        if 'teacher_descriptors' in results:
+            sample.set_field(
+                torch.from_numpy(np.asarray(results['teacher_descriptors'],
+                                            dtype=np.float32)),
+                'teacher_descriptors', dtype=torch.Tensor)
         sample.set_metainfo(
             {k: results[k] for k in self.meta_keys if k in results})
         return dict(inputs=inputs, data_samples=sample)
