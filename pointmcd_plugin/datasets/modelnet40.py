@@ -5,7 +5,8 @@ from typing import Dict, List, Optional, Sequence
 import h5py
 import numpy as np
 from mmdet3d.registry import DATASETS
-from mmengine.dataset import BaseDataset
+
+from .base import ShapeDataset
 
 # The order of shape_names.txt in the official releases (label ids).
 MODELNET40_CLASSES = (
@@ -23,7 +24,7 @@ MODELNET40_HDF5_SOURCE = (
 
 
 @DATASETS.register_module()
-class ModelNet40HDF5Dataset(BaseDataset):
+class ModelNet40HDF5Dataset(ShapeDataset):
     """Shape classification data in the ModelNet40 HDF5 layout.
 
     ``data_root`` holds ``ply_data_{split}{k}.h5`` files (``data``
@@ -55,12 +56,9 @@ class ModelNet40HDF5Dataset(BaseDataset):
                  test_mode: bool = False,
                  metainfo: Optional[Dict] = None,
                  **kwargs) -> None:
-        if split not in ('train', 'test'):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        self.split = split
         self.load_normals = load_normals
         self._points: Optional[np.ndarray] = None
-        super().__init__(data_root=data_root, pipeline=pipeline,
+        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
 
     def _check_root(self) -> None:
@@ -92,26 +90,14 @@ class ModelNet40HDF5Dataset(BaseDataset):
         return files
 
     def _read_class_names(self) -> List[str]:
-        names_file = osp.join(self.data_root, 'shape_names.txt')
-        if not osp.isfile(names_file):
-            raise FileNotFoundError(
-                f'{names_file} is missing: it lists the class names in label '
-                f'order ({self.SOURCE}).')
-        with open(names_file) as f:
-            names = [line.strip() for line in f if line.strip()]
-        expected = list(self.metainfo.get('classes') or [])
-        if expected and names != expected:
-            raise ValueError(
-                f'{names_file} lists {len(names)} classes {names[:5]}..., but '
-                f'{type(self).__name__} expects {len(expected)} classes '
-                f'{expected[:5]}...; pass metainfo=dict(classes=[...]) that '
-                'matches the file.')
-        return names
+        """Class names in label order (``shape_names.txt``)."""
+        return self._read_lines(
+            'shape_names.txt', self.EXPECTED.format(split=self.split))
 
     def load_data_list(self) -> List[dict]:
         self._check_root()
-        classes = self._read_class_names()
-        self._metainfo['classes'] = tuple(classes)
+        classes = self._adopt_classes(self._read_class_names(),
+                                      'shape_names.txt')
         points, labels = [], []
         for path in self._split_files():
             with h5py.File(path, 'r') as f:
@@ -151,7 +137,7 @@ class ModelNet40HDF5Dataset(BaseDataset):
         return info
 
     def get_cat_ids(self, idx: int) -> List[int]:
-        return [self.get_data_info(idx)['gt_label']]
+        return [super().get_data_info(idx)['gt_label']]
 
 
 MODELNET40_RESAMPLED_SOURCE = (
@@ -162,7 +148,7 @@ MODELNET40_RESAMPLED_SOURCE = (
 
 
 @DATASETS.register_module()
-class ModelNet40ResampledDataset(BaseDataset):
+class ModelNet40ResampledDataset(ShapeDataset):
     """Shape classification data in the resampled-text layout.
 
     ``data_root`` holds ``modelnet40_shape_names.txt`` (classes in label
@@ -195,35 +181,19 @@ class ModelNet40ResampledDataset(BaseDataset):
                  test_mode: bool = False,
                  metainfo: Optional[Dict] = None,
                  **kwargs) -> None:
-        if split not in ('train', 'test'):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        self.split = split
         self.load_normals = load_normals
         self.num_points = num_points
-        super().__init__(data_root=data_root, pipeline=pipeline,
+        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
 
     def _lines(self, name: str) -> List[str]:
-        path = osp.join(self.data_root, name)
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: {path} is missing. Expected '
-                f'{self.PREFIX}_shape_names.txt, {self.PREFIX}_train.txt, '
-                f'{self.PREFIX}_test.txt and the class folders under '
-                f'data_root ({self.SOURCE}).')
-        with open(path) as f:
-            return [line.strip() for line in f if line.strip()]
+        return self._read_lines(
+            name, f'{self.PREFIX}_shape_names.txt, {self.PREFIX}_train.txt, '
+            f'{self.PREFIX}_test.txt and the class folders')
 
     def load_data_list(self) -> List[dict]:
-        classes = self._lines(f'{self.PREFIX}_shape_names.txt')
-        expected = list(self.metainfo.get('classes') or [])
-        if expected and classes != expected:
-            raise ValueError(
-                f'{self.PREFIX}_shape_names.txt lists {len(classes)} classes '
-                f'{classes[:5]}..., but {type(self).__name__} expects '
-                f'{len(expected)} {expected[:5]}...; pass '
-                'metainfo=dict(classes=[...]) that matches the file.')
-        self._metainfo['classes'] = tuple(classes)
+        names_file = f'{self.PREFIX}_shape_names.txt'
+        classes = self._adopt_classes(self._lines(names_file), names_file)
         data_list = []
         for i, shape in enumerate(self._lines(f'{self.PREFIX}_{self.split}.txt')):
             cls_name = shape.rsplit('_', 1)[0]

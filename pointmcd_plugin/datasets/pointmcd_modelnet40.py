@@ -4,8 +4,8 @@ from typing import Dict, List, Optional, Sequence
 import mmcv
 import numpy as np
 from mmdet3d.registry import DATASETS
-from mmengine.dataset import BaseDataset
 
+from .base import ShapeDataset
 from .modelnet40 import MODELNET40_CLASSES
 
 POINTMCD_MODELNET40_SOURCE = (
@@ -16,7 +16,7 @@ POINTMCD_MODELNET40_SOURCE = (
 
 
 @DATASETS.register_module()
-class PointMCDModelNet40Dataset(BaseDataset):
+class PointMCDModelNet40Dataset(ShapeDataset):
     """ModelNet40 in the PointMCD authors' pre-processed layout.
 
     ``data_root`` holds ``class_list.txt``, ``{train,test}_list.txt`` (shape
@@ -54,32 +54,19 @@ class PointMCDModelNet40Dataset(BaseDataset):
                  test_mode: bool = False,
                  metainfo: Optional[Dict] = None,
                  **kwargs) -> None:
-        if split not in ('train', 'test'):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        self.split = split
         self.load_images = load_images
         self.load_visibility = load_visibility
         self.descriptor_root = descriptor_root
-        super().__init__(data_root=data_root, pipeline=pipeline,
+        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
 
     def _lines(self, name: str) -> List[str]:
-        path = osp.join(self.data_root, name)
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{type(self).__name__}: {path} is '
-                                    f'missing ({self.SOURCE}).')
-        with open(path) as f:
-            return [line.strip() for line in f if line.strip()]
+        return self._read_lines(
+            name, 'class_list.txt, {train,test}_list.txt and point_cloud_1024/')
 
     def load_data_list(self) -> List[dict]:
-        classes = self._lines('class_list.txt')
-        expected = list(self.metainfo.get('classes') or [])
-        if expected and classes != expected:
-            raise ValueError(
-                f'class_list.txt lists {len(classes)} classes {classes[:5]}'
-                f'..., but {type(self).__name__} expects {len(expected)}; '
-                'pass metainfo=dict(classes=[...]) that matches the file.')
-        self._metainfo['classes'] = tuple(classes)
+        classes = self._adopt_classes(self._lines('class_list.txt'),
+                                      'class_list.txt')
         data_list = []
         for i, name in enumerate(self._lines(f'{self.split}_list.txt')):
             cls_name = name[:-5]  # '<class>_<4 digits>'

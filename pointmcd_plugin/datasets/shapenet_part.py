@@ -4,7 +4,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmdet3d.registry import DATASETS
-from mmengine.dataset import BaseDataset
+
+from .base import ShapeDataset
 
 # Categories of ShapeNetPart in the order of synsetoffset2category.txt and
 # their part ids in the shared 50-part label space.
@@ -35,7 +36,7 @@ SHAPENETPART_SOURCE = (
 
 
 @DATASETS.register_module()
-class ShapeNetPartDataset(BaseDataset):
+class ShapeNetPartDataset(ShapeDataset):
     """Part segmentation data in the ShapeNetPart (normal) layout.
 
     ``data_root`` holds ``synsetoffset2category.txt`` (``<Category>\\t<synset>``
@@ -67,35 +68,24 @@ class ShapeNetPartDataset(BaseDataset):
                  test_mode: bool = False,
                  metainfo: Optional[Dict] = None,
                  **kwargs) -> None:
-        if split not in self.SPLITS:
-            raise ValueError(f'split must be one of {self.SPLITS}, got '
-                             f'{split!r}')
-        self.split = split
-        super().__init__(data_root=data_root, pipeline=pipeline,
+        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
 
     def _read_categories(self) -> Dict[str, str]:
         """synset -> category name, checked against the metainfo."""
-        path = osp.join(self.data_root, 'synsetoffset2category.txt')
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: {path} is missing. Expected '
-                f'synsetoffset2category.txt, train_test_split/ and the synset '
-                f'folders under data_root ({self.SOURCE}).')
+        name = 'synsetoffset2category.txt'
         synsets = {}
-        with open(path) as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                fields = line.split()
-                if len(fields) != 2:
-                    raise ValueError(f'{path}:{n}: expected "<Category> '
-                                     f'<synset>", got {line.strip()!r}')
-                synsets[fields[1]] = fields[0]
+        for line in self._read_lines(
+                name, f'{name}, train_test_split/ and the synset folders'):
+            fields = line.split()
+            if len(fields) != 2:
+                raise ValueError(f'{name}: expected lines "<Category> '
+                                 f'<synset>", got {line!r}')
+            synsets[fields[1]] = fields[0]
         unknown = set(synsets.values()) - set(self.metainfo['classes'])
         if unknown:
             raise ValueError(
-                f'{path} lists categories {sorted(unknown)} that are not in '
+                f'{name} lists categories {sorted(unknown)} that are not in '
                 f'{type(self).__name__} classes {self.metainfo["classes"]}; '
                 'pass metainfo=dict(classes=..., part_ids=...)')
         return synsets
