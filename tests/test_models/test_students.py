@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from pointmcd_plugin.models import DGCNNEncoder, PointNetEncoder
+from pointmcd_plugin.ops import knn
 
 
 @pytest.mark.parametrize('in_channels', [3, 6])
@@ -57,9 +58,30 @@ def test_students_reject_wrong_channels():
         PointNetEncoder(in_channels=4)
 
 
+def edge_features(x: torch.Tensor, k: int) -> torch.Tensor:
+    """Reference EdgeConv input, built explicitly: for every point i and neighbour j, ``[x_j - x_i, x_i]``.
+
+    Args:
+        x (Tensor): (B, C, N) point features.
+        k (int): Neighbours per point (nearest in the space of ``x``,
+            the point itself included).
+
+    Returns:
+        Tensor: (B, 2C, N, k) edge features.
+    """
+    B, C, N = x.shape
+    feats = x.transpose(1, 2).contiguous()  # (B, N, C)
+    idx = knn(k, feats)  # (B, N, k)
+    base = torch.arange(B, device=x.device).view(B, 1, 1) * N
+    neighbours = feats.reshape(B * N, C)[(idx + base).reshape(-1)]
+    neighbours = neighbours.view(B, N, k, C)
+    centre = feats.unsqueeze(2).expand(-1, -1, k, -1)
+    return torch.cat([neighbours - centre, centre], dim=3).permute(0, 3, 1, 2)
+
+
 def test_factored_edge_conv_equals_convolving_edge_features():
     """Same outputs and gradients as convolving the (B, 2C, N, k) edges."""
-    from pointmcd_plugin.models.students.dgcnn import edge_conv, edge_features
+    from pointmcd_plugin.models.students.dgcnn import edge_conv
     torch.manual_seed(0)
     conv = DGCNNEncoder(in_channels=6, k=8).edge_convs[0].train()
     x = torch.randn(3, 6, 50, requires_grad=True)

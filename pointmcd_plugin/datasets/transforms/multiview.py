@@ -86,15 +86,19 @@ class RenderPointViews(BaseTransform):
         if self.visibility == 'zbuffer' or (self.with_images and
                                             self.splat_radius == 'auto'):
             nn_dist = nearest_neighbour_distances(xyz)
+        if self.visibility == 'zbuffer' or self.with_images:
+            # One projection serves both image sizes: same cameras and field
+            # of view, so pixel coordinates scale with the image side.
+            uv, depth = self.cameras.project(xyz)
         if self.visibility == 'zbuffer':
             cams = self.vis_cameras
             radius = auto_splat_radius(nn_dist, cams.focal,
                                        cams.distance - 1.0)
-            uv, depth = cams.project(xyz)
-            zbuf, _ = zbuffer(uv, depth, cams.image_size, radius)
+            vis_uv = uv * (cams.image_size / self.cameras.image_size)
+            zbuf, _ = zbuffer(vis_uv, depth, cams.image_size, radius)
             footprint = (radius + 0.5) * depth / cams.focal
             results['visibility'] = zbuffer_visibility(
-                uv, depth, zbuf, self.tolerance + self.slope * footprint)
+                vis_uv, depth, zbuf, self.tolerance + self.slope * footprint)
         elif self.visibility == 'hpr':
             results['visibility'] = hpr_visibility(
                 xyz, self.cameras.centres, self.hpr_radius_factor)
@@ -115,7 +119,6 @@ class RenderPointViews(BaseTransform):
                         "use shading='depth'")
                 normals = points[:, 3:6]
             cams = self.cameras
-            uv, depth = cams.project(xyz)
             radius = self.splat_radius
             if radius == 'auto':
                 radius = auto_splat_radius(nn_dist, cams.focal, cams.distance,

@@ -9,27 +9,6 @@ from torch import Tensor
 from pointmcd_plugin.ops import knn
 
 
-def edge_features(x: Tensor, k: int) -> Tensor:
-    """EdgeConv input: for every point i and neighbour j, ``[x_j - x_i, x_i]``.
-
-    Args:
-        x (Tensor): (B, C, N) point features.
-        k (int): Neighbours per point (nearest in the space of ``x``,
-            the point itself included).
-
-    Returns:
-        Tensor: (B, 2C, N, k) edge features.
-    """
-    B, C, N = x.shape
-    feats = x.transpose(1, 2).contiguous()  # (B, N, C)
-    idx = knn(k, feats)  # (B, N, k)
-    base = torch.arange(B, device=x.device).view(B, 1, 1) * N
-    neighbours = feats.reshape(B * N, C)[(idx + base).reshape(-1)]
-    neighbours = neighbours.view(B, N, k, C)
-    centre = feats.unsqueeze(2).expand(-1, -1, k, -1)
-    return torch.cat([neighbours - centre, centre], dim=3).permute(0, 3, 1, 2)
-
-
 def edge_conv(x: Tensor, k: int, conv: ConvModule) -> Tensor:
     """EdgeConv layer: max over neighbours of ``act(norm(W [x_j - x_i, x_i]))``.
 
@@ -37,7 +16,7 @@ def edge_conv(x: Tensor, k: int, conv: ConvModule) -> Tensor:
     with ``W = [W1, W2]``: both terms are computed per point and then
     gathered per edge, which needs k times fewer multiply-adds than
     convolving the (B, 2C, N, k) edge tensor, with identical results
-    (tested against :func:`edge_features` + the conv).
+    (tested against convolving the explicit edge tensor).
 
     Args:
         x (Tensor): (B, C, N) point features.
