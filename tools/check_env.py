@@ -2,6 +2,7 @@
 
 Exits non-zero with a message naming the missing piece.
 """
+import os
 import sys
 
 
@@ -37,7 +38,18 @@ def main() -> int:
         print(f'{mod.__name__:<15} {mod.__version__}')
     print(f'CUDA available: {torch.cuda.is_available()}; '
           f'mmcv CUDA point ops: {mmcv_cuda_ops_available()}')
+    print(f'environment {sys.prefix}: {_size_gb(sys.prefix):.1f} GB on disk')
     return 0
+
+
+def _size_gb(root: str) -> float:
+    total = 0
+    for path, _, files in os.walk(root):
+        for name in files:
+            full = os.path.join(path, name)
+            if not os.path.islink(full):
+                total += os.path.getsize(full)
+    return total / 2**30
 
 
 if __name__ == '__main__':

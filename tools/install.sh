@@ -62,6 +62,7 @@ if ! compgen -G "$WHEEL_DIR/mmcv-$MMCV_VERSION-*.whl" > /dev/null; then
 else
   log "reusing cached $(ls "$WHEEL_DIR"/mmcv-*.whl)"
 fi
+log "mmcv wheel cache: $(du -sh "$WHEEL_DIR" | cut -f1) in $WHEEL_DIR"
 pipi --force-reinstall --no-deps "$WHEEL_DIR"/mmcv-$MMCV_VERSION-*.whl
 # mmcv's own dependencies (addict, yapf, opencv, ...), resolved normally.
 pipi "mmcv==$MMCV_VERSION" --find-links "$WHEEL_DIR"
