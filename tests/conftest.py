@@ -30,11 +30,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope='session')
 def tiny_synthetic_root(tmp_path_factory):
-    """Root of a tiny generated synthetic set (cls and partseg)."""
+    """Root of a tiny generated synthetic set (cls, partseg and core)."""
     from pointmcd_plugin.datasets.synthetic import generate
     root = str(tmp_path_factory.mktemp('synthetic'))
-    generate(root, tasks=('cls', 'partseg'), seed=0,
+    generate(root, tasks=('cls', 'partseg', 'core'), seed=0,
              cls={k: v for k, v in TINY_GENERATE.items() if k != 'seed'},
              partseg=dict(num_train_per_class=2, num_val_per_class=1,
-                          num_test_per_class=1, num_points=256))
+                          num_test_per_class=1, num_points=256),
+             core=dict(num_train_per_class=2, num_val_per_class=1,
+                       num_test_per_class=1, num_points=256))
     return root

@@ -3,7 +3,9 @@ from .modelnet40 import (MODELNET40_CLASSES, ModelNet40HDF5Dataset,
 from .pointmcd_modelnet40 import PointMCDModelNet40Dataset
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNNDataset
 from .shapenet_part import SHAPENETPART_PART_IDS, ShapeNetPartDataset
+from .shapenetcore import ShapeNetCoreV2HDF5Dataset
 from .synthetic_shapes import (SyntheticShapesClsDataset,
+                               SyntheticShapesCoreDataset,
                                SyntheticShapesPartSegDataset)
 from .transforms import *  # noqa: F401,F403
 
@@ -11,5 +13,6 @@ __all__ = [
     'MODELNET40_CLASSES', 'ModelNet40HDF5Dataset', 'SyntheticShapesClsDataset',
     'SHAPENETPART_PART_IDS', 'ShapeNetPartDataset', 'ModelNet40ResampledDataset',
     'SyntheticShapesPartSegDataset', 'SCANOBJECTNN_CLASSES', 'ScanObjectNNDataset',
-    'PointMCDModelNet40Dataset'
+    'PointMCDModelNet40Dataset', 'ShapeNetCoreV2HDF5Dataset',
+    'SyntheticShapesCoreDataset'
 ]

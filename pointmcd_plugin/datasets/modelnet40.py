@@ -1,6 +1,6 @@
 import glob
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import h5py
 import numpy as np
@@ -16,6 +16,13 @@ MODELNET40_CLASSES = (
     'mantel', 'monitor', 'night_stand', 'person', 'piano', 'plant', 'radio',
     'range_hood', 'sink', 'sofa', 'stairs', 'stool', 'table', 'tent',
     'toilet', 'tv_stand', 'vase', 'wardrobe', 'xbox')
+
+def _shard_key(path: str) -> Tuple[str, int]:
+    """Sort ``x_train2.h5`` before ``x_train10.h5``."""
+    stem = osp.splitext(osp.basename(path))[0]
+    digits = len(stem) - len(stem.rstrip('0123456789'))
+    return (stem[:len(stem) - digits], int(stem[len(stem) - digits:] or -1))
+
 
 MODELNET40_HDF5_SOURCE = (
     'modelnet40_ply_hdf5_2048.zip, released with PointNet '
@@ -47,6 +54,7 @@ class ModelNet40HDF5Dataset(ShapeDataset):
     METAINFO = dict(classes=MODELNET40_CLASSES)
     SOURCE = MODELNET40_HDF5_SOURCE
     EXPECTED = 'ply_data_{split}*.h5 and shape_names.txt'
+    FILE_PREFIX = 'ply_data_'
 
     def __init__(self,
                  data_root: str,
@@ -68,9 +76,21 @@ class ModelNet40HDF5Dataset(ShapeDataset):
                 f'not exist. Expected {self.EXPECTED.format(split=self.split)} '
                 f'there ({self.SOURCE}).')
 
+    def _split_parts(self) -> Sequence[str]:
+        """The release's splits that make up ``self.split``."""
+        return (self.split, )
+
     def _split_files(self) -> List[str]:
+        """HDF5 files of the split: those ``{part}_files.txt`` lists when the
+        release has that file, else ``{FILE_PREFIX}{part}<k>.h5``."""
+        files = []
+        for part in self._split_parts():
+            files += self._part_files(part)
+        return files
+
+    def _part_files(self, part: str) -> List[str]:
         root = self.data_root
-        list_file = osp.join(root, f'{self.split}_files.txt')
+        list_file = osp.join(root, f'{part}_files.txt')
         if osp.isfile(list_file):
             with open(list_file) as f:
                 names = [osp.basename(line.strip()) for line in f
@@ -82,22 +102,25 @@ class ModelNet40HDF5Dataset(ShapeDataset):
                     f'{list_file} lists files that are not in {root}: '
                     f'{missing[:3]}')
         else:
-            files = sorted(glob.glob(osp.join(root, f'ply_data_{self.split}*.h5')))
+            files = sorted(
+                glob.glob(osp.join(root, f'{self.FILE_PREFIX}{part}*.h5')),
+                key=_shard_key)
         if not files:
             raise FileNotFoundError(
-                f'{type(self).__name__}: no ply_data_{self.split}*.h5 in '
+                f'{type(self).__name__}: no {self.FILE_PREFIX}{part}*.h5 in '
                 f'{root} ({self.SOURCE}).')
         return files
 
-    def _read_class_names(self) -> List[str]:
-        """Class names in label order (``shape_names.txt``)."""
+    def _read_class_names(self) -> Tuple[List[str], str]:
+        """Class names in label order and the file they come from."""
         return self._read_lines(
-            'shape_names.txt', self.EXPECTED.format(split=self.split))
+            'shape_names.txt',
+            self.EXPECTED.format(split=self.split)), 'shape_names.txt'
 
     def load_data_list(self) -> List[dict]:
         self._check_root()
-        classes = self._adopt_classes(self._read_class_names(),
-                                      'shape_names.txt')
+        names, names_source = self._read_class_names()
+        classes = self._adopt_classes(names, names_source)
         points, labels = [], []
         for path in self._split_files():
             with h5py.File(path, 'r') as f:
@@ -122,7 +145,7 @@ class ModelNet40HDF5Dataset(ShapeDataset):
                                  f'{len(label)} labels')
             if label.min() < 0 or label.max() >= len(classes):
                 raise ValueError(f'{path}: labels span [{label.min()}, '
-                                 f'{label.max()}] but shape_names.txt has '
+                                 f'{label.max()}] but {names_source} has '
                                  f'{len(classes)} classes')
             points.append(data)
             labels.append(label)

@@ -1,5 +1,5 @@
 import os.path as osp
-from typing import List
+from typing import List, Tuple
 
 from mmdet3d.registry import DATASETS
 
@@ -62,5 +62,5 @@ class ScanObjectNNDataset(ModelNet40HDF5Dataset):
                 f'({self.SOURCE}).')
         return [path]
 
-    def _read_class_names(self) -> List[str]:
-        return list(self.metainfo['classes'])
+    def _read_class_names(self) -> Tuple[List[str], str]:
+        return list(self.metainfo['classes']), 'SCANOBJECTNN_CLASSES'

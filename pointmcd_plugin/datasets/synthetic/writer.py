@@ -7,12 +7,16 @@
 * part segmentation: ``shapenetcore_partanno_segmentation_benchmark_v0_normal``:
   ``synsetoffset2category.txt``, ``<synset>/<shape>.txt`` with rows
   ``x y z nx ny nz part`` and
-  ``train_test_split/shuffled_{train,val,test}_file_list.json``.
+  ``train_test_split/shuffled_{train,val,test}_file_list.json``;
+* unsupervised pre-training: ``shapenetcorev2_hdf5_2048``:
+  ``{train,val,test}{k}.h5`` with ``data`` and ``label``, next to
+  ``<shard>_id2name.json`` and ``<shard>_id2file.json``, and
+  ``{train,val,test}_files.txt`` (no names file, like the release).
 
 Shape ``i`` of class ``c`` in split ``s`` is drawn from
 ``np.random.default_rng([seed, c, s, i])``, so the data are identical on
-every machine, a larger set extends a smaller one, and the classification
-and segmentation files of a (class, split, index) hold the same shape.
+every machine, a larger set extends a smaller one, and the files of every
+layout hold the same shape for a (class, split, index).
 
 Generation writes into a temporary folder and renames it into place, so
 concurrent processes (distributed training) never see a half-written set.
@@ -23,7 +27,7 @@ import os
 import os.path as osp
 import shutil
 import uuid
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import h5py
 import numpy as np
@@ -39,6 +43,8 @@ CLS_DEFAULTS = dict(num_train_per_class=50, num_test_per_class=20,
                     num_points=2048)
 PARTSEG_DEFAULTS = dict(num_train_per_class=40, num_val_per_class=5,
                         num_test_per_class=10, num_points=2048)
+CORE_DEFAULTS = dict(num_train_per_class=50, num_val_per_class=10,
+                     num_test_per_class=20, num_points=2048)
 # First synset id of the fake ShapeNet synsets (real ones start with 0).
 SYNSET_BASE = 90000000
 
@@ -50,6 +56,10 @@ def partseg_category(name: str) -> str:
 
 def cls_dir_name(num_points: int) -> str:
     return f'synthetic_cls_hdf5_{num_points}'
+
+
+def core_dir_name(num_points: int) -> str:
+    return f'synthetic_core_hdf5_{num_points}'
 
 
 def partseg_dir_name() -> str:
@@ -106,6 +116,24 @@ def _publish(tmp_dir: str, out_dir: str) -> None:
             raise
 
 
+def _build(out_dir: str, meta: Dict, message: str,
+           write: Callable[[str], None]) -> str:
+    """Reuse ``out_dir`` if it holds exactly ``meta``'s set, else have
+    ``write`` fill a temporary folder and rename it into place."""
+    if _existing_matches(out_dir, meta):
+        return out_dir
+    print_log(message, logger='current')
+    os.makedirs(osp.dirname(out_dir) or '.', exist_ok=True)
+    tmp_dir = f'{out_dir}.tmp-{uuid.uuid4().hex[:8]}'
+    os.makedirs(tmp_dir)
+    with _removed_on_error(tmp_dir):
+        write(tmp_dir)
+        with open(osp.join(tmp_dir, META_FILE), 'w') as f:
+            json.dump(meta, f, indent=1)
+    _publish(tmp_dir, out_dir)
+    return out_dir
+
+
 def generate_cls(root: str,
                  seed: int = 0,
                  num_train_per_class: int = CLS_DEFAULTS['num_train_per_class'],
@@ -118,37 +146,46 @@ def generate_cls(root: str,
                 num_points=num_points, classes=list(CLASSES),
                 num_per_class=dict(train=num_train_per_class,
                                    test=num_test_per_class))
-    if _existing_matches(out_dir, meta):
-        return out_dir
-    print_log(f'Generating the synthetic classification set in {out_dir} '
-              f'(seed {seed}, {len(CLASSES)} classes, '
-              f'{num_train_per_class}+{num_test_per_class} shapes per class, '
-              f'{num_points} points)', logger='current')
-    os.makedirs(root, exist_ok=True)
-    tmp_dir = f'{out_dir}.tmp-{uuid.uuid4().hex[:8]}'
-    os.makedirs(tmp_dir)
-    with _removed_on_error(tmp_dir):
-        _write_cls(tmp_dir, out_dir, seed, num_train_per_class,
-                   num_test_per_class, num_points, shard_size, meta)
-    _publish(tmp_dir, out_dir)
-    return out_dir
+    return _build(
+        out_dir, meta,
+        f'Generating the synthetic classification set in {out_dir} '
+        f'(seed {seed}, {len(CLASSES)} classes, '
+        f'{num_train_per_class}+{num_test_per_class} shapes per class, '
+        f'{num_points} points)',
+        lambda tmp: _write_cls(tmp, out_dir, seed, num_train_per_class,
+                               num_test_per_class, num_points, shard_size))
+
+
+def shape_id_of(class_idx: int, split: str, index: int) -> str:
+    """File-name stem of shape ``index`` of a class in a split."""
+    return f's{class_idx:02d}{SPLIT_CODES[split]}{index:05d}'
+
+
+def _shuffled_split(seed: int, split: str, per_class: int, num_points: int
+                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, List[str]]:
+    """Points, normals, labels and shape ids of a split, in the split's
+    fixed shuffled order (classes interleaved as in the real releases)."""
+    points, normals, labels, ids = [], [], [], []
+    for c, i, shape in _shapes(seed, split, per_class, num_points):
+        points.append(shape['points'])
+        normals.append(shape['normals'])
+        labels.append(c)
+        ids.append(shape_id_of(c, split, i))
+    order = np.random.default_rng([seed, SPLIT_CODES[split]]).permutation(
+        len(labels))
+    return (np.stack(points)[order], np.stack(normals)[order],
+            np.asarray(labels, dtype=np.int64)[order],
+            [ids[j] for j in order])
 
 
 def _write_cls(tmp_dir: str, out_dir: str, seed: int,
                num_train_per_class: int, num_test_per_class: int,
-               num_points: int, shard_size: int, meta: Dict) -> None:
+               num_points: int, shard_size: int) -> None:
     for split, per_class in (('train', num_train_per_class),
                              ('test', num_test_per_class)):
-        points, normals, labels = [], [], []
-        for c, _, shape in _shapes(seed, split, per_class, num_points):
-            points.append(shape['points'])
-            normals.append(shape['normals'])
-            labels.append(c)
-        order = np.random.default_rng([seed, SPLIT_CODES[split]]).permutation(
-            len(labels))
-        points = np.stack(points)[order]
-        normals = np.stack(normals)[order]
-        labels = np.asarray(labels, dtype=np.uint8)[order, None]
+        points, normals, labels, _ = _shuffled_split(seed, split, per_class,
+                                                     num_points)
+        labels = labels.astype(np.uint8)[:, None]
         names = []
         for k, start in enumerate(range(0, len(labels), shard_size)):
             name = f'ply_data_{split}{k}.h5'
@@ -162,8 +199,6 @@ def _write_cls(tmp_dir: str, out_dir: str, seed: int,
             f.write('\n'.join(names) + '\n')
     with open(osp.join(tmp_dir, 'shape_names.txt'), 'w') as f:
         f.write('\n'.join(CLASSES) + '\n')
-    with open(osp.join(tmp_dir, META_FILE), 'w') as f:
-        json.dump(meta, f, indent=1)
 
 
 def generate_partseg(
@@ -181,23 +216,18 @@ def generate_partseg(
                 num_per_class=dict(train=num_train_per_class,
                                    val=num_val_per_class,
                                    test=num_test_per_class))
-    if _existing_matches(out_dir, meta):
-        return out_dir
-    print_log(f'Generating the synthetic part-segmentation set in {out_dir}',
-              logger='current')
-    os.makedirs(root, exist_ok=True)
-    tmp_dir = f'{out_dir}.tmp-{uuid.uuid4().hex[:8]}'
-    os.makedirs(osp.join(tmp_dir, 'train_test_split'))
-    with _removed_on_error(tmp_dir):
-        _write_partseg(tmp_dir, seed, num_train_per_class, num_val_per_class,
-                       num_test_per_class, num_points, meta)
-    _publish(tmp_dir, out_dir)
-    return out_dir
+    return _build(
+        out_dir, meta,
+        f'Generating the synthetic part-segmentation set in {out_dir}',
+        lambda tmp: _write_partseg(tmp, seed, num_train_per_class,
+                                   num_val_per_class, num_test_per_class,
+                                   num_points))
 
 
 def _write_partseg(tmp_dir: str, seed: int, num_train_per_class: int,
                    num_val_per_class: int, num_test_per_class: int,
-                   num_points: int, meta: Dict) -> None:
+                   num_points: int) -> None:
+    os.makedirs(osp.join(tmp_dir, 'train_test_split'))
     with open(osp.join(tmp_dir, 'synsetoffset2category.txt'), 'w') as f:
         for c, name in enumerate(CLASSES):
             f.write(f'{partseg_category(name)}\t{synset_of(c)}\n')
@@ -207,7 +237,7 @@ def _write_partseg(tmp_dir: str, seed: int, num_train_per_class: int,
                              ('test', num_test_per_class)):
         entries: List[str] = []
         for c, i, shape in _shapes(seed, split, per_class, num_points):
-            shape_id = f's{c:02d}{SPLIT_CODES[split]}{i:05d}'
+            shape_id = shape_id_of(c, split, i)
             rows = np.concatenate([
                 shape['points'], shape['normals'],
                 shape['part_labels'][:, None].astype(np.float32)
@@ -220,20 +250,72 @@ def _write_partseg(tmp_dir: str, seed: int, num_train_per_class: int,
         with open(osp.join(tmp_dir, 'train_test_split',
                            f'shuffled_{split}_file_list.json'), 'w') as f:
             json.dump([entries[j] for j in order], f)
-    with open(osp.join(tmp_dir, META_FILE), 'w') as f:
-        json.dump(meta, f, indent=1)
 
 
-def generate(root: str, tasks: Sequence[str] = ('cls', 'partseg'),
-             seed: int = 0, cls: Optional[Dict] = None,
-             partseg: Optional[Dict] = None) -> Dict[str, str]:
-    """Generate the requested tasks' files under ``root``."""
-    out = {}
-    for task in tasks:
-        if task == 'cls':
-            out[task] = generate_cls(root, seed=seed, **(cls or {}))
-        elif task == 'partseg':
-            out[task] = generate_partseg(root, seed=seed, **(partseg or {}))
-        else:
-            raise ValueError(f'unknown task {task!r}; expected cls/partseg')
-    return out
+def generate_core(root: str,
+                  seed: int = 0,
+                  num_train_per_class: int = CORE_DEFAULTS[
+                      'num_train_per_class'],
+                  num_val_per_class: int = CORE_DEFAULTS['num_val_per_class'],
+                  num_test_per_class: int = CORE_DEFAULTS[
+                      'num_test_per_class'],
+                  num_points: int = CORE_DEFAULTS['num_points'],
+                  shard_size: int = 2048) -> str:
+    """Write (or reuse) the set in the ShapeNetCore v2 HDF5 layout (for
+    unsupervised pre-training); returns its folder."""
+    out_dir = osp.join(root, core_dir_name(num_points))
+    meta = dict(task='core', generator_version=GENERATOR_VERSION, seed=seed,
+                num_points=num_points, classes=list(CLASSES),
+                num_per_class=dict(train=num_train_per_class,
+                                   val=num_val_per_class,
+                                   test=num_test_per_class))
+    return _build(
+        out_dir, meta,
+        f'Generating the synthetic ShapeNetCore-layout set in {out_dir}',
+        lambda tmp: _write_core(tmp, out_dir, seed, dict(
+            train=num_train_per_class, val=num_val_per_class,
+            test=num_test_per_class), num_points, shard_size))
+
+
+def _write_core(tmp_dir: str, out_dir: str, seed: int,
+                per_class: Dict[str, int], num_points: int,
+                shard_size: int) -> None:
+    # No shape_names.txt, like the release: names come from _id2name.json.
+    for split, count in per_class.items():
+        points, _, labels, ids = _shuffled_split(seed, split, count,
+                                                 num_points)
+        shards = []
+        for k, start in enumerate(range(0, len(labels), shard_size)):
+            sl = slice(start, start + shard_size)
+            stem = f'{split}{k}'
+            with h5py.File(osp.join(tmp_dir, stem + '.h5'), 'w') as f:
+                f.create_dataset('data', data=points[sl])
+                f.create_dataset('label', data=labels[sl, None])
+            names = [CLASSES[c] for c in labels[sl]]
+            files = [f'{synset_of(c)}/{i}.obj'
+                     for c, i in zip(labels[sl], ids[sl])]
+            for suffix, values in (('id2name', names), ('id2file', files)):
+                with open(osp.join(tmp_dir, f'{stem}_{suffix}.json'),
+                          'w') as f:
+                    json.dump(values, f)
+            shards.append(f'{osp.basename(out_dir)}/{stem}.h5')
+        with open(osp.join(tmp_dir, f'{split}_files.txt'), 'w') as f:
+            f.write('\n'.join(shards) + '\n')
+
+
+GENERATORS: Dict[str, Callable[..., str]] = dict(
+    cls=generate_cls, partseg=generate_partseg, core=generate_core)
+
+
+def generate(root: str, tasks: Sequence[str] = tuple(GENERATORS),
+             seed: int = 0, **task_args: Dict) -> Dict[str, str]:
+    """Generate the requested tasks' files under ``root``; ``task_args``
+    maps a task (``cls``, ``partseg``, ``core``) to its generator's
+    arguments."""
+    unknown = set(tasks) | set(task_args)
+    unknown -= set(GENERATORS)
+    if unknown:
+        raise ValueError(f'unknown task(s) {sorted(unknown)}; expected '
+                         f'{sorted(GENERATORS)}')
+    return {task: GENERATORS[task](root, seed=seed, **task_args.get(task, {}))
+            for task in tasks}
