@@ -1,6 +1,7 @@
 from .modelnet40 import (MODELNET40_CLASSES, ModelNet40HDF5Dataset,
                          ModelNet40ResampledDataset)
-from .pointmcd_modelnet40 import PointMCDModelNet40Dataset
+from .pointmcd_preprocessed import (PointMCDModelNet40Dataset,
+                                    PointMCDShapeNetPartDataset)
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNNDataset
 from .shapenet_part import SHAPENETPART_PART_IDS, ShapeNetPartDataset
 from .shapenetcore import ShapeNetCoreV2HDF5Dataset
@@ -13,6 +14,7 @@ __all__ = [
     'MODELNET40_CLASSES', 'ModelNet40HDF5Dataset', 'SyntheticShapesClsDataset',
     'SHAPENETPART_PART_IDS', 'ShapeNetPartDataset', 'ModelNet40ResampledDataset',
     'SyntheticShapesPartSegDataset', 'SCANOBJECTNN_CLASSES', 'ScanObjectNNDataset',
-    'PointMCDModelNet40Dataset', 'ShapeNetCoreV2HDF5Dataset',
+    'PointMCDModelNet40Dataset', 'PointMCDShapeNetPartDataset',
+    'ShapeNetCoreV2HDF5Dataset',
     'SyntheticShapesCoreDataset'
 ]

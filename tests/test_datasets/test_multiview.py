@@ -110,6 +110,27 @@ def test_visibility_is_computed_on_the_augmented_points_and_follows_them():
     assert (before[results['pts_part_label']] != results['visibility']).any()
 
 
+@pytest.mark.parametrize('method', ['zbuffer', 'hpr'])
+def test_rotating_the_shape_by_one_azimuth_step_shifts_the_views(method):
+    # Turning the shape +30 deg about the up axis (RandomRotatePoints) shows
+    # each camera of modelnet40_12 what its predecessor saw: the cameras'
+    # azimuth and the rotation agree on the direction.
+    rng = np.random.default_rng(0)
+    xyz = (fibonacci_sphere(1500) * [0.9, 0.5, 0.4] +
+           rng.normal(0, 0.01, (1500, 3))).astype(np.float32)
+    rotate = TRANSFORMS.build(dict(type='RandomRotatePoints',
+                                   rot_range=(np.pi / 6, np.pi / 6)))
+    turned = rotate(dict(points=xyz.copy()))['points']
+    _, before = render(xyz, with_images=False, visibility=method)
+    _, after = render(turned, with_images=False, visibility=method)
+    shifted = np.roll(before['visibility'], 1, axis=1)
+    assert (after['visibility'] != shifted).mean() < 0.005
+    # Neither unchanged nor shifted the other way.
+    assert (after['visibility'] != before['visibility']).mean() > 0.05
+    assert (after['visibility'] != np.roll(before['visibility'], -1,
+                                           axis=1)).mean() > 0.1
+
+
 def test_hpr_hides_a_point_behind_a_sphere():
     eyes = np.array([[0., 0., 3.]])
     xyz = np.concatenate([fibonacci_sphere(500) * 0.5, [[0., 0., -0.9]]])

@@ -68,6 +68,63 @@ def test_random_scale_shift_transforms_points_and_normals():
                                atol=1e-5)
 
 
+def test_random_rotate_turns_points_and_normals_about_up():
+    results = sample()
+    ref = results['points'].copy()
+    t = TRANSFORMS.build(dict(type='RandomRotatePoints',
+                              rot_range=(np.pi / 2, np.pi / 2)))
+    out = t(results)
+    # A quarter turn about y (counter-clockwise seen from +y): x -> -z.
+    np.testing.assert_allclose(out['points'][:, [0, 1, 2]],
+                               np.stack([ref[:, 2], ref[:, 1], -ref[:, 0]],
+                                        1), atol=1e-6)
+    np.testing.assert_allclose(out['points'][:, [3, 4, 5]],
+                               np.stack([ref[:, 5], ref[:, 4], -ref[:, 3]],
+                                        1), atol=1e-6)
+    np.testing.assert_array_equal(out['pts_part_label'], np.arange(100))
+    # Random angles: y untouched, distances to the axis kept.
+    out = TRANSFORMS.build(dict(type='RandomRotatePoints'))(sample())
+    np.testing.assert_allclose(out['points'][:, 1], ref[:, 1])
+    np.testing.assert_allclose(np.hypot(out['points'][:, 0],
+                                        out['points'][:, 2]),
+                               np.hypot(ref[:, 0], ref[:, 2]), rtol=1e-5)
+
+
+def test_random_rotate_refuses_views_of_the_unrotated_shape():
+    results = sample()
+    results['teacher_descriptors'] = np.zeros((12, 4), np.float32)
+    with pytest.raises(ValueError, match="already carries "
+                       r"\['teacher_descriptors'\].*before RenderPointViews"):
+        TRANSFORMS.build(dict(type='RandomRotatePoints'))(results)
+
+
+def test_load_teacher_descriptors_by_sample_index(tmp_path):
+    desc = np.random.default_rng(0).standard_normal((5, 12, 8)).astype(
+        np.float32)
+    path = str(tmp_path / 'train_descriptors.npy')
+    np.save(path, desc)
+    t = TRANSFORMS.build(dict(type='LoadTeacherDescriptors', path=path,
+                              num_views=12))
+    out = t(dict(sample_idx=3))
+    np.testing.assert_array_equal(out['teacher_descriptors'], desc[3])
+    # Picklable for DataLoader workers (the memory map is re-opened).
+    import pickle
+    clone = pickle.loads(pickle.dumps(t))
+    np.testing.assert_array_equal(clone(dict(sample_idx=4))[
+        'teacher_descriptors'], desc[4])
+    with pytest.raises(IndexError, match='descriptors of 5 samples, but '
+                       'sample_idx=5: it was exported for another split'):
+        t(dict(sample_idx=5))
+    with pytest.raises(ValueError, match='12 views per sample, but '
+                       'num_views=16'):
+        TRANSFORMS.build(dict(type='LoadTeacherDescriptors', path=path,
+                              num_views=16))(dict(sample_idx=0))
+    with pytest.raises(FileNotFoundError, match='nope.npy is missing'):
+        TRANSFORMS.build(dict(type='LoadTeacherDescriptors',
+                              path=str(tmp_path / 'nope.npy')))(
+                                  dict(sample_idx=0))
+
+
 def test_jitter_is_clipped():
     results = sample(c=3)
     ref = results['points'].copy()

@@ -1,13 +1,15 @@
 from .cameras import VIEW_PRESETS, MultiViewCameras
 from .formatting import PackPointInputs
+from .loading import LoadTeacherDescriptors
 from .multiview import RenderPointViews
 from .point_transforms import (POINTWISE_KEYS, JitterPoints,
-                               RandomScaleShiftPoints, SamplePoints,
-                               ShufflePoints, furthest_point_sample)
+                               RandomRotatePoints, RandomScaleShiftPoints,
+                               SamplePoints, ShufflePoints,
+                               furthest_point_sample)
 
 __all__ = [
     'VIEW_PRESETS', 'MultiViewCameras', 'RenderPointViews',
     'PackPointInputs', 'POINTWISE_KEYS', 'JitterPoints',
-    'RandomScaleShiftPoints', 'SamplePoints', 'ShufflePoints',
-    'furthest_point_sample'
+    'RandomRotatePoints', 'RandomScaleShiftPoints', 'SamplePoints',
+    'ShufflePoints', 'furthest_point_sample', 'LoadTeacherDescriptors'
 ]

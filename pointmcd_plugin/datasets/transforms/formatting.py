@@ -15,8 +15,10 @@ class PackPointInputs(BaseTransform):
     float32: (K, H, W) grey renders or (K, 3, H, W) colour views (from
     (K, H, W, 3)). The data sample carries what the sample has of
     ``gt_label`` (class), ``visibility`` ((N, K) bool, per-view visible
-    points), ``gt_pts_part_label`` ((N,) int64), ``category`` (int) and
-    ``teacher_descriptors`` ((K, D) float32), and ``meta_keys`` as metainfo.
+    points), ``gt_pts_part_label`` ((N,) int64), ``category`` (int),
+    ``teacher_descriptors`` ((K, D) float32) and ``gt_view_part_label``
+    ((K, H, W) int64, from ``view_part_labels``), and ``meta_keys`` as
+    metainfo.
 
     Args:
         meta_keys (Sequence[str]): Keys of ``results`` copied to the data
@@ -57,11 +59,13 @@ class PackPointInputs(BaseTransform):
                 'gt_pts_part_label', dtype=torch.Tensor)
         if 'category' in results:
             sample.set_field(int(results['category']), 'category')
-        if 'teacher_descriptors' in results:
-            sample.set_field(
-                torch.from_numpy(np.asarray(results['teacher_descriptors'],
-                                            dtype=np.float32)),
-                'teacher_descriptors', dtype=torch.Tensor)
+        for key, field, dtype in (
+                ('teacher_descriptors', 'teacher_descriptors', np.float32),
+                ('view_part_labels', 'gt_view_part_label', np.int64)):
+            if key in results:
+                sample.set_field(
+                    torch.from_numpy(np.asarray(results[key], dtype=dtype)),
+                    field, dtype=torch.Tensor)
         sample.set_metainfo(
             {k: results[k] for k in self.meta_keys if k in results})
         return dict(inputs=inputs, data_samples=sample)

@@ -143,6 +143,78 @@ class RandomScaleShiftPoints(BaseTransform):
                 f'anisotropic={self.anisotropic})')
 
 
+# Results that describe the points as seen from fixed cameras: a rotation
+# relative to those cameras makes them describe another pose.
+VIEW_BOUND_KEYS = ('images', 'teacher_descriptors', 'visibility')
+
+
+@TRANSFORMS.register_module()
+class RandomRotatePoints(BaseTransform):
+    """Random rotation of the points about the up axis (y in ShapeNet /
+    ModelNet40 HDF5 coordinates, the axis the cameras orbit).
+
+    Normals (channels 3:6) rotate with the points. The rotation matrix is
+    recorded as ``results['aug_rotation']`` (applied as ``xyz @ R.T``).
+    Views and visibility must be produced after this transform
+    (``RenderPointViews``): a sample that already carries pre-rendered
+    ``images``, ``teacher_descriptors`` or ``visibility`` is an error,
+    since those describe the un-rotated shape.
+
+    Args:
+        rot_range (tuple[float, float]): Range of the angle in radians.
+            Defaults to the full circle.
+        axis (str): ``'y'`` (default), ``'z'`` or ``'x'``.
+        with_normals (bool, optional): Rotate channels 3:6 too; by default
+            when the points have at least 6 channels.
+    """
+    AXES = dict(x=0, y=1, z=2)
+
+    def __init__(self,
+                 rot_range: Tuple[float, float] = (-np.pi, np.pi),
+                 axis: str = 'y',
+                 with_normals: Optional[bool] = None) -> None:
+        if axis not in self.AXES:
+            raise ValueError(f"axis must be 'x', 'y' or 'z', got {axis!r}")
+        self.rot_range = tuple(rot_range)
+        self.axis = axis
+        self.with_normals = with_normals
+
+    def rotation(self, angle: float) -> np.ndarray:
+        """(3, 3) rotation by ``angle`` about ``self.axis``
+        (counter-clockwise looking down the axis)."""
+        c, s = np.cos(angle), np.sin(angle)
+        i = self.AXES[self.axis]
+        j, k = (i + 1) % 3, (i + 2) % 3
+        rot = np.eye(3)
+        rot[j, j], rot[j, k], rot[k, j], rot[k, k] = c, -s, s, c
+        return rot
+
+    def transform(self, results: Dict) -> Dict:
+        bound = [k for k in VIEW_BOUND_KEYS if k in results]
+        if bound:
+            raise ValueError(
+                f'RandomRotatePoints: sample {results.get("sample_idx")} '
+                f'already carries {bound}, which describe the un-rotated '
+                'shape from fixed cameras; rotate before RenderPointViews '
+                'and do not rotate samples with pre-rendered views or '
+                'cached descriptors')
+        rot = self.rotation(np.random.uniform(*self.rot_range)).astype(
+            np.float32)
+        points = results['points'].copy()
+        points[:, :3] = points[:, :3] @ rot.T
+        with_normals = points.shape[1] >= 6 if self.with_normals is None \
+            else self.with_normals
+        if with_normals:
+            points[:, 3:6] = points[:, 3:6] @ rot.T
+        results['points'] = points
+        results['aug_rotation'] = rot
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(rot_range={self.rot_range}, '
+                f'axis={self.axis!r})')
+
+
 @TRANSFORMS.register_module()
 class JitterPoints(BaseTransform):
     """Add clipped gaussian noise to the xyz coordinates.
