@@ -6,8 +6,14 @@ visible in each view overlaid, to check cameras and visibility by eye.
     # samples of a config's dataset (its test split)
     python tools/visualize_views.py --config configs/dgcnn_synthetic.py \
         --indices 0 1 2 --out-dir vis/
+    # a dataset's own pre-rendered views and visibility files (the authors'
+    # layouts), with the points projected by this plugin's cameras: checks
+    # that the view order and cameras agree
+    python tools/visualize_views.py --config CFG --dataset-views \
+        --views shapenet_16 --out-dir vis/
 """
 import argparse
+import inspect
 import math
 import os
 import os.path as osp
@@ -42,6 +48,9 @@ def parse_args():
                    choices=['zbuffer', 'hpr'])
     p.add_argument('--cull-backfaces', action='store_true',
                    help='also hide points whose normal faces away')
+    p.add_argument('--dataset-views', action='store_true',
+                   help='with --config: draw the dataset\'s pre-rendered '
+                   'images and visibility files instead of rendering')
     p.add_argument('--out-dir', default='vis')
     return p.parse_args()
 
@@ -51,7 +60,8 @@ def samples(args):
         for i, name in enumerate(args.synthetic):
             rng = np.random.default_rng([args.seed, CLASSES.index(name), 9, i])
             shape = make_shape(name, rng, args.num_points)
-            yield name, np.concatenate([shape['points'], shape['normals']], 1)
+            yield name, np.concatenate([shape['points'], shape['normals']],
+                                       1), None
         return
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
@@ -62,22 +72,46 @@ def samples(args):
     init_default_scope(cfg.get('default_scope', 'mmdet3d'))
     ds_cfg = cfg.test_dataloader.dataset.copy()
     ds_cfg.pipeline = []
-    if 'load_normals' in DATASETS.get(ds_cfg.type).__init__.__code__.co_varnames:
+    accepts = inspect.signature(DATASETS.get(ds_cfg.type)).parameters
+    if 'load_normals' in accepts:
         ds_cfg.load_normals = True
+    if args.dataset_views:
+        if 'load_images' not in accepts:
+            raise SystemExit(f'{ds_cfg.type} has no pre-rendered views; '
+                             'drop --dataset-views to render them')
+        ds_cfg.load_images = ds_cfg.load_visibility = True
     dataset = DATASETS.build(ds_cfg)
     for idx in args.indices:
         info = dataset.get_data_info(idx)
         name = f'{osp.splitext(osp.basename(args.config))[0]}_{idx}'
-        yield name, info['points'][:args.num_points]
+        if args.dataset_views:
+            # Keep every point: the visibility file has a row per point.
+            yield name, info['points'], dict(images=info['images'],
+                                             visibility=info['visibility'])
+        else:
+            yield name, info['points'][:args.num_points], None
 
 
-def draw(name, points, render, out_dir):
-    has_normals = points.shape[1] >= 6
-    render.shading = 'normal' if has_normals else 'depth'
-    out = render(dict(points=points))
+def draw(name, points, render, out_dir, views=None):
+    """``views``: the sample's own ``images`` and ``visibility`` to draw
+    instead of rendering them."""
+    if views is None:
+        has_normals = points.shape[1] >= 6
+        render.shading = 'normal' if has_normals else 'depth'
+        out = render(dict(points=points))
+        source = render.visibility
+    else:
+        out, source = views, 'from the dataset files'
     cams = render.cameras
-    uv, _ = cams.project(points[:, :3].astype(np.float64))
     K = cams.num_views
+    if out['images'].shape[0] != K or out['visibility'].shape[1] != K:
+        raise SystemExit(
+            f'{name}: {out["images"].shape[0]} images and '
+            f'{out["visibility"].shape[1]} visibility columns, but '
+            f'the chosen --views has {K} cameras')
+    size = out['images'].shape[1]
+    uv, _ = cams.project(points[:, :3].astype(np.float64))
+    uv = uv * (size / cams.image_size)
     cols = min(K, 4 if K <= 12 else 8)
     rows = math.ceil(K / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 3.2 * rows),
@@ -87,13 +121,13 @@ def draw(name, points, render, out_dir):
         if k >= K:
             continue
         vis = out['visibility'][:, k]
-        ax.imshow(out['images'][k], cmap='gray', vmin=0, vmax=1)
+        ax.imshow(out['images'][k], cmap='gray', vmin=0, vmax=1,
+                  extent=(0, size, size, 0))  # uv: pixel i spans [i, i+1]
         ax.scatter(uv[k, vis, 0], uv[k, vis, 1], s=1.5, c='tab:red',
                    linewidths=0)
         ax.set_title(f'az {cams.azimuth[k]:.0f} el {cams.elevation[k]:.0f}'
                      f'  visible {vis.sum()}/{len(vis)}', fontsize=8)
-    fig.suptitle(f'{name}: {K} views, red = visible points '
-                 f'({render.visibility})')
+    fig.suptitle(f'{name}: {K} views, red = visible points ({source})')
     fig.tight_layout()
     path = osp.join(out_dir, f'{name}.png')
     fig.savefig(path, dpi=80)
@@ -108,8 +142,9 @@ def main():
                               image_size=args.image_size,
                               visibility=args.visibility,
                               cull_backfaces=args.cull_backfaces)
-    for name, points in samples(args):
-        print(draw(name, points.astype(np.float32), render, args.out_dir))
+    for name, points, views in samples(args):
+        print(draw(name, points.astype(np.float32), render, args.out_dir,
+                   views))
 
 
 if __name__ == '__main__':

@@ -19,9 +19,10 @@ from .modelnet40 import MODELNET40_CLASSES
 from .shapenet_part import SHAPENETPART_PART_IDS
 
 POINTMCD_SOURCE = (
-    "the PointMCD authors' pre-processed {dataset} (github keeganhk/PointMCD,"
-    ' data/note.txt): data_root holds class_list.txt, {{train,test}}_list.txt,'
-    ' {points}/, and optionally {images}/ and {visibility}/')
+    "the PointMCD authors' pre-processed {dataset}, linked from the README "
+    'of github.com/keeganhk/PointMCD (their data/ folder): data_root holds '
+    'class_list.txt, {{train,test}}_list.txt, {points}/, and optionally '
+    '{images}/ and {visibility}/')
 
 
 class PointMCDPreprocessedDataset(ShapeDataset):
@@ -42,7 +43,8 @@ class PointMCDPreprocessedDataset(ShapeDataset):
         load_images (bool): Read the K pre-rendered views.
         load_visibility (bool): Read the (P, K) visibility file.
         descriptor_root (str, optional): The folder teacher descriptors
-            were exported to (the authors' ``expt`` folder); read from
+            were exported to (the authors' ``expt`` folder, also linked
+            from their README); read from
             ``mv_cdw/<class>/<name>_mv_cdw.xyz`` as (K, D) rows.
     """
     DATASET = ''

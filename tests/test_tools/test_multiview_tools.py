@@ -28,3 +28,55 @@ def test_benchmark_prints_a_table(tmp_path):
             if line.strip().startswith(('1024', '2048'))]
     assert len(rows) == 5
     assert all(float(r[-2]) > 0 for r in rows)
+
+
+def write_rendered_authors_layout(root):
+    """One mug in the authors' ModelNet40 layout, its views and visibility
+    produced by RenderPointViews (so the drawn overlay must fit)."""
+    import os
+    import os.path as osp
+
+    import mmcv
+    import numpy as np
+
+    from pointmcd_plugin.datasets import MODELNET40_CLASSES
+    from pointmcd_plugin.datasets.synthetic import make_shape
+    from pointmcd_plugin.datasets.transforms import RenderPointViews
+    shape = make_shape('mug', np.random.default_rng(0), 1024)
+    points = np.concatenate([shape['points'], shape['normals']], 1)
+    out = RenderPointViews(image_size=96)(dict(points=points))
+    name = 'cup_0001'
+    for sub in ('point_cloud_1024', 'mv_image_12', 'mv_visibility_1024x12'):
+        os.makedirs(osp.join(root, sub, 'cup'))
+    np.savetxt(osp.join(root, 'point_cloud_1024', 'cup', name + '.xyz'),
+               shape['points'], fmt='%.6f')
+    np.savetxt(osp.join(root, 'mv_visibility_1024x12', 'cup',
+                        name + '_mvv.xyz'), out['visibility'], fmt='%d')
+    for k, img in enumerate(out['images'], 1):
+        grey = (img * 255).round().astype(np.uint8)
+        mmcv.imwrite(np.repeat(grey[..., None], 3, -1),
+                     osp.join(root, 'mv_image_12', 'cup', f'{name}_{k:02d}.jpg'))
+    with open(osp.join(root, 'class_list.txt'), 'w') as f:
+        f.write('\n'.join(MODELNET40_CLASSES) + '\n')
+    for split in ('train', 'test'):
+        with open(osp.join(root, f'{split}_list.txt'), 'w') as f:
+            f.write(name + '\n')
+
+
+@pytest.mark.slow
+def test_visualize_draws_a_datasets_own_views(tmp_path):
+    root = tmp_path / 'data'
+    root.mkdir()
+    write_rendered_authors_layout(str(root))
+    cfg = tmp_path / 'authors_cfg.py'
+    cfg.write_text(
+        "custom_imports = dict(imports=['pointmcd_plugin'], "
+        'allow_failed_imports=False)\n'
+        "default_scope = 'mmdet3d'\n"
+        "test_dataloader = dict(dataset=dict(type='PointMCDModelNet40Dataset',"
+        f" data_root={str(root)!r}, split='test'))\n")
+    out = run([sys.executable, 'tools/visualize_views.py', '--config',
+               str(cfg), '--dataset-views', '--out-dir', str(tmp_path)])
+    png = tmp_path / 'authors_cfg_0.png'
+    assert str(png) in out and png.is_file()
+    assert mpimg.imread(str(png))[..., :3].std() > 0.05
