@@ -48,6 +48,9 @@ def parse_args():
                    choices=['zbuffer', 'hpr'])
     p.add_argument('--cull-backfaces', action='store_true',
                    help='also hide points whose normal faces away')
+    p.add_argument('--no-normalize', action='store_true',
+                   help='render the points where they are instead of '
+                   'framing them in the unit sphere')
     p.add_argument('--dataset-views', action='store_true',
                    help='with --config: draw the dataset\'s pre-rendered '
                    'images and visibility files instead of rendering')
@@ -110,7 +113,7 @@ def draw(name, points, render, out_dir, views=None):
             f'{out["visibility"].shape[1]} visibility columns, but '
             f'the chosen --views has {K} cameras')
     size = out['images'].shape[1]
-    uv, _ = cams.project(points[:, :3].astype(np.float64))
+    uv, _ = cams.project(render.frame(points[:, :3]))
     uv = uv * (size / cams.image_size)
     cols = min(K, 4 if K <= 12 else 8)
     rows = math.ceil(K / cols)
@@ -141,7 +144,8 @@ def main():
     render = RenderPointViews(views=args.views, distance=args.distance,
                               image_size=args.image_size,
                               visibility=args.visibility,
-                              cull_backfaces=args.cull_backfaces)
+                              cull_backfaces=args.cull_backfaces,
+                              normalize=not args.no_normalize)
     for name, points, views in samples(args):
         print(draw(name, points.astype(np.float32), render, args.out_dir,
                    views))

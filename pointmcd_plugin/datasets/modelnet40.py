@@ -17,6 +17,7 @@ MODELNET40_CLASSES = (
     'range_hood', 'sink', 'sofa', 'stairs', 'stool', 'table', 'tent',
     'toilet', 'tv_stand', 'vase', 'wardrobe', 'xbox')
 
+
 def _shard_key(path: str) -> Tuple[str, int]:
     """Sort ``x_train2.h5`` before ``x_train10.h5``."""
     stem = osp.splitext(osp.basename(path))[0]

@@ -110,6 +110,39 @@ def test_visibility_is_computed_on_the_augmented_points_and_follows_them():
     assert (before[results['pts_part_label']] != results['visibility']).any()
 
 
+def test_cameras_frame_the_augmented_points():
+    # Scaled up and shifted out of the unit sphere, a shape is framed like
+    # the original (same centroid-relative geometry, so same masks and
+    # images); rendered where it is, it leaves the field of view.
+    xyz = (fibonacci_sphere(1500) * [0.9, 0.5, 0.4]).astype(np.float32)
+    moved = xyz * 1.8 + np.float32([0.3, -0.2, 0.1])
+    _, ref = render(xyz, shading='depth')
+    _, framed = render(moved, shading='depth')
+    np.testing.assert_array_equal(framed['visibility'], ref['visibility'])
+    # Equal up to float rounding of the moved copy.
+    np.testing.assert_allclose(framed['images'], ref['images'], atol=1e-3)
+    t, raw = render(moved, shading='depth', normalize=False)
+    uv, _ = t.cameras.project(moved.astype(np.float64))
+    outside = ((uv < 0) | (uv >= 224)).any(-1).T  # (N, K)
+    assert outside.any()
+    assert not raw['visibility'][outside].any()
+
+
+def test_normalize_points_into_the_unit_sphere():
+    pts = np.random.default_rng(0).normal(3.0, 2.0, (500, 6)).astype(
+        np.float32)
+    out = TRANSFORMS.build(dict(type='NormalizePoints'))(dict(
+        points=pts.copy()))
+    xyz = out['points'][:, :3]
+    np.testing.assert_allclose(xyz.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(xyz, axis=1).max(), 1,
+                               rtol=1e-5)
+    np.testing.assert_array_equal(out['points'][:, 3:], pts[:, 3:])
+    np.testing.assert_allclose(
+        (pts[:, :3] - out['norm_centre']) * out['norm_scale'], xyz,
+        atol=1e-5)
+
+
 @pytest.mark.parametrize('method', ['zbuffer', 'hpr'])
 def test_rotating_the_shape_by_one_azimuth_step_shifts_the_views(method):
     # Turning the shape +30 deg about the up axis (RandomRotatePoints) shows

@@ -27,7 +27,7 @@ import os
 import os.path as osp
 import shutil
 import uuid
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import h5py
 import numpy as np

@@ -5,6 +5,7 @@ from mmcv.transforms import BaseTransform
 from mmdet3d.registry import TRANSFORMS
 
 from .cameras import MultiViewCameras
+from .point_transforms import unit_sphere_frame
 from .rendering import (auto_splat_radius, hpr_visibility,
                         nearest_neighbour_distances, shade, zbuffer,
                         zbuffer_visibility)
@@ -15,7 +16,13 @@ class RenderPointViews(BaseTransform):
     """Render K views of the current points and their visibility mask.
 
     Put it after the point augmentation, so images and masks describe the
-    points the student sees. Adds to ``results``:
+    points the student sees. With ``normalize`` (default) the cameras frame
+    the current points: they are rendered as if moved into the unit sphere
+    (:func:`unit_sphere_frame`), so a shape scaled up or shifted by the
+    augmentation is neither cropped nor tiny, while ``results['points']``
+    stay as they are. Without it the points are rendered where they are,
+    and what lies outside a camera's field of view is invisible to it.
+    Adds to ``results``:
 
     * ``visibility`` (N, K) bool, unless ``visibility`` is None: from a
       z-buffer (``'zbuffer'``) or hidden point removal (``'hpr'``). It is a
@@ -25,8 +32,8 @@ class RenderPointViews(BaseTransform):
 
     Args:
         views (str | dict): View preset or azimuth / elevation lists.
-        distance (float): Camera distance from the origin (shapes are
-            expected inside the unit sphere).
+        distance (float): Camera distance from the origin; the field of
+            view fits the unit sphere.
         image_size (int): Side of the rendered images. Defaults to 224.
         splat_radius (int | str): Splat radius of the images in pixels, or
             ``'auto'`` (from the median point spacing).
@@ -47,6 +54,7 @@ class RenderPointViews(BaseTransform):
             (the embedded set, normals of closed meshes); wrong for
             one-sided open surfaces, hence off by default.
         hpr_radius_factor (float): Flipping radius factor of HPR.
+        normalize (bool): Frame the current points in the unit sphere.
     """
 
     def __init__(self,
@@ -61,7 +69,8 @@ class RenderPointViews(BaseTransform):
                  tolerance: float = 0.02,
                  slope: float = 2.5,
                  cull_backfaces: bool = False,
-                 hpr_radius_factor: float = 100.0) -> None:
+                 hpr_radius_factor: float = 100.0,
+                 normalize: bool = True) -> None:
         if shading not in ('normal', 'depth'):
             raise ValueError(f"shading must be 'normal' or 'depth', got "
                              f'{shading!r}')
@@ -78,10 +87,19 @@ class RenderPointViews(BaseTransform):
         self.slope = slope
         self.cull_backfaces = cull_backfaces
         self.hpr_radius_factor = hpr_radius_factor
+        self.normalize = normalize
+
+    def frame(self, xyz: np.ndarray) -> np.ndarray:
+        """(N, 3) float64 coordinates the cameras see ``xyz`` at."""
+        xyz = np.asarray(xyz, dtype=np.float64)
+        if self.normalize:
+            centre, radius = unit_sphere_frame(xyz)
+            xyz = (xyz - centre) / radius
+        return xyz
 
     def transform(self, results: Dict) -> Dict:
         points = results['points']
-        xyz = points[:, :3].astype(np.float64)
+        xyz = self.frame(points[:, :3])
         nn_dist = None
         if self.visibility == 'zbuffer' or (self.with_images and
                                             self.splat_radius == 'auto'):
@@ -132,4 +150,5 @@ class RenderPointViews(BaseTransform):
         return (f'{type(self).__name__}(views={self.cameras.num_views}, '
                 f'image_size={self.cameras.image_size}, '
                 f'distance={self.cameras.distance}, '
-                f'visibility={self.visibility!r})')
+                f'visibility={self.visibility!r}, '
+                f'normalize={self.normalize})')

@@ -46,6 +46,35 @@ def furthest_point_sample(xyz: np.ndarray, num: int, start: int = 0
     return idx
 
 
+def unit_sphere_frame(xyz: np.ndarray) -> Tuple[np.ndarray, float]:
+    """Centre (the centroid) and radius (the largest distance from it) that
+    map ``xyz`` (N, 3) into the unit sphere as ``(xyz - centre) / radius``.
+
+    The centroid moves with the points under rotation, translation and
+    scaling, so the framing does too (PointNet's normalisation).
+    """
+    centre = xyz.mean(axis=0)
+    radius = float(np.sqrt(((xyz - centre)**2).sum(axis=1).max()))
+    return centre, max(radius, 1e-12)
+
+
+@TRANSFORMS.register_module()
+class NormalizePoints(BaseTransform):
+    """Move the points into the unit sphere: centroid to the origin, the
+    farthest point at distance 1. Normals are unchanged (the map is a
+    uniform scale and a shift). Records ``norm_centre`` and ``norm_scale``
+    (``xyz' = (xyz - norm_centre) * norm_scale``)."""
+
+    def transform(self, results: Dict) -> Dict:
+        points = results['points'].copy()
+        centre, radius = unit_sphere_frame(points[:, :3].astype(np.float64))
+        points[:, :3] = (points[:, :3] - centre) / radius
+        results['points'] = points
+        results['norm_centre'] = centre.astype(np.float32)
+        results['norm_scale'] = np.float32(1.0 / radius)
+        return results
+
+
 @TRANSFORMS.register_module()
 class SamplePoints(BaseTransform):
     """Keep ``num_points`` points (and the matching per-point arrays).
