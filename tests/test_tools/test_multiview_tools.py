@@ -80,3 +80,15 @@ def test_visualize_draws_a_datasets_own_views(tmp_path):
     png = tmp_path / 'authors_cfg_0.png'
     assert str(png) in out and png.is_file()
     assert mpimg.imread(str(png))[..., :3].std() > 0.05
+
+
+@pytest.mark.slow
+def test_visibility_benchmark_prints_a_table():
+    out = run([sys.executable, 'tools/benchmark_visibility.py',
+               '--shapes-per-class', '1', '--points', '512'])
+    rows = {line[:26].strip(): [float(x) for x in line[26:].split()]
+            for line in out.splitlines()
+            if line.startswith(('zbuffer', 'hpr'))}
+    assert len(rows) == 6
+    # Culling with true normals removes the thin-plate underside leak.
+    assert rows['zbuffer +cull'][2] < 0.05 < rows['zbuffer (default)'][2]
