@@ -22,6 +22,12 @@ from pointmcd_plugin.datasets.synthetic import CLASSES, PART_IDS, generate  # no
 from pointmcd_plugin.datasets.synthetic.writer import (  # noqa
     CLS_DEFAULTS, CORE_DEFAULTS, GENERATORS, PARTSEG_DEFAULTS)
 
+# (task, command-line prefix, default sizes) -> --<prefix>-<split> flags
+TASK_FLAGS = (('cls', 'cls', CLS_DEFAULTS),
+              ('partseg', 'seg', PARTSEG_DEFAULTS),
+              ('core', 'core', CORE_DEFAULTS))
+SPLITS = ('train', 'val', 'test')
+
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -31,42 +37,25 @@ def parse_args():
                    choices=list(GENERATORS))
     p.add_argument('--num-points', type=int,
                    default=CLS_DEFAULTS['num_points'])
-    p.add_argument('--cls-train', type=int,
-                   default=CLS_DEFAULTS['num_train_per_class'],
-                   help='training shapes per class')
-    p.add_argument('--cls-test', type=int,
-                   default=CLS_DEFAULTS['num_test_per_class'])
-    p.add_argument('--seg-train', type=int,
-                   default=PARTSEG_DEFAULTS['num_train_per_class'])
-    p.add_argument('--seg-val', type=int,
-                   default=PARTSEG_DEFAULTS['num_val_per_class'])
-    p.add_argument('--seg-test', type=int,
-                   default=PARTSEG_DEFAULTS['num_test_per_class'])
-    p.add_argument('--core-train', type=int,
-                   default=CORE_DEFAULTS['num_train_per_class'])
-    p.add_argument('--core-val', type=int,
-                   default=CORE_DEFAULTS['num_val_per_class'])
-    p.add_argument('--core-test', type=int,
-                   default=CORE_DEFAULTS['num_test_per_class'])
+    for task, flag, defaults in TASK_FLAGS:
+        for split in SPLITS:
+            key = f'num_{split}_per_class'
+            if key in defaults:
+                p.add_argument(f'--{flag}-{split}', type=int,
+                               default=defaults[key],
+                               help=f'{task}: {split} shapes per class')
     return p.parse_args()
 
 
 def main():
     args = parse_args()
     start = time.time()
-    out = generate(
-        args.root, tasks=args.tasks, seed=args.seed,
-        cls=dict(num_train_per_class=args.cls_train,
-                 num_test_per_class=args.cls_test,
-                 num_points=args.num_points),
-        partseg=dict(num_train_per_class=args.seg_train,
-                     num_val_per_class=args.seg_val,
-                     num_test_per_class=args.seg_test,
-                     num_points=args.num_points),
-        core=dict(num_train_per_class=args.core_train,
-                  num_val_per_class=args.core_val,
-                  num_test_per_class=args.core_test,
-                  num_points=args.num_points))
+    task_args = {}
+    for task, flag, defaults in TASK_FLAGS:
+        task_args[task] = dict(num_points=args.num_points, **{
+            f'num_{split}_per_class': getattr(args, f'{flag}_{split}')
+            for split in SPLITS if f'num_{split}_per_class' in defaults})
+    out = generate(args.root, tasks=args.tasks, seed=args.seed, **task_args)
     print(f'{len(CLASSES)} classes, '
           f'{sum(len(v) for v in PART_IDS.values())} parts; '
           f'done in {time.time() - start:.1f}s')

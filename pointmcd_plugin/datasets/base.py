@@ -1,5 +1,5 @@
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.dataset import BaseDataset
 
@@ -13,11 +13,13 @@ class ShapeDataset(BaseDataset):
     class names a release lists after checking them against the metainfo.
 
     Subclasses set ``SOURCE`` (where the release comes from) and, if other
-    than train/test, ``SPLITS``; they set their own attributes before
-    calling ``super().__init__``, which loads the data list.
+    than train/test, ``SPLITS`` and ``SPLIT_PARTS`` (splits made of several
+    of the release's splits, e.g. trainval); they set their own attributes
+    before calling ``super().__init__``, which loads the data list.
     """
     SOURCE: str = ''
     SPLITS = ('train', 'test')
+    SPLIT_PARTS: Dict[str, Tuple[str, ...]] = {}
 
     def __init__(self,
                  data_root: str,
@@ -32,6 +34,10 @@ class ShapeDataset(BaseDataset):
         self.split = split
         super().__init__(data_root=data_root, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
+
+    def _split_parts(self) -> Tuple[str, ...]:
+        """The release's splits that make up ``self.split``."""
+        return self.SPLIT_PARTS.get(self.split, (self.split, ))
 
     def _read_lines(self, name: str, expected: str) -> List[str]:
         """Non-empty stripped lines of ``data_root/name``.

@@ -77,10 +77,6 @@ class ModelNet40HDF5Dataset(ShapeDataset):
                 f'not exist. Expected {self.EXPECTED.format(split=self.split)} '
                 f'there ({self.SOURCE}).')
 
-    def _split_parts(self) -> Sequence[str]:
-        """The release's splits that make up ``self.split``."""
-        return (self.split, )
-
     def _split_files(self) -> List[str]:
         """HDF5 files of the split: those ``{part}_files.txt`` lists when the
         release has that file, else ``{FILE_PREFIX}{part}<k>.h5``."""
@@ -122,7 +118,7 @@ class ModelNet40HDF5Dataset(ShapeDataset):
         self._check_root()
         names, names_source = self._read_class_names()
         classes = self._adopt_classes(names, names_source)
-        points, labels = [], []
+        points, labels, extras = [], [], []
         for path in self._split_files():
             with h5py.File(path, 'r') as f:
                 for key in ('data', 'label'):
@@ -150,10 +146,16 @@ class ModelNet40HDF5Dataset(ShapeDataset):
                                  f'{len(classes)} classes')
             points.append(data)
             labels.append(label)
+            extras += self._shard_extras(path, len(label))
         self._points = np.concatenate(points)
         labels = np.concatenate(labels)
-        return [dict(sample_idx=i, gt_label=int(lbl))
-                for i, lbl in enumerate(labels)]
+        return [dict(sample_idx=i, gt_label=int(lbl), **extra)
+                for i, (lbl, extra) in enumerate(zip(labels, extras))]
+
+    def _shard_extras(self, path: str, num: int) -> List[dict]:
+        """Further per-sample fields of the ``num`` clouds of a shard that
+        the release keeps beside it (none here)."""
+        return [{}] * num
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)

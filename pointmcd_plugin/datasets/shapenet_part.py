@@ -1,6 +1,6 @@
 import json
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 from mmdet3d.registry import DATASETS
@@ -60,16 +60,7 @@ class ShapeNetPartDataset(ShapeDataset):
                     part_ids=SHAPENETPART_PART_IDS)
     SOURCE = SHAPENETPART_SOURCE
     SPLITS = ('train', 'val', 'test', 'trainval')
-
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 metainfo: Optional[Dict] = None,
-                 **kwargs) -> None:
-        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
-                         test_mode=test_mode, metainfo=metainfo, **kwargs)
+    SPLIT_PARTS = dict(trainval=('train', 'val'))
 
     def _read_categories(self) -> Dict[str, str]:
         """synset -> category name, checked against the metainfo."""
@@ -93,10 +84,8 @@ class ShapeNetPartDataset(ShapeDataset):
     def load_data_list(self) -> List[dict]:
         synsets = self._read_categories()
         classes = list(self.metainfo['classes'])
-        splits = ('train', 'val') if self.split == 'trainval' else (
-            self.split, )
         data_list = []
-        for split in splits:
+        for split in self._split_parts():
             path = osp.join(self.data_root, 'train_test_split',
                             f'shuffled_{split}_file_list.json')
             if not osp.isfile(path):

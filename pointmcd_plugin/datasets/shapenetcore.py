@@ -51,7 +51,8 @@ class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
     METAINFO: dict = dict()
     SOURCE = SHAPENETCORE_V2_SOURCE
     SPLITS = ('train', 'val', 'test', 'trainval', 'all')
-    SPLIT_PARTS = dict(trainval=('train', 'val'), all=('train', 'val', 'test'))
+    SPLIT_PARTS = dict(trainval=('train', 'val'),
+                       all=('train', 'val', 'test'))
     EXPECTED = '{{train,val,test}}<k>.h5 with <shard>_id2name.json'
     FILE_PREFIX = ''
 
@@ -63,9 +64,6 @@ class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
                              'load_normals=False')
         super().__init__(data_root=data_root, split=split, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
-
-    def _split_parts(self) -> Sequence[str]:
-        return self.SPLIT_PARTS.get(self.split, (self.split, ))
 
     def _read_class_names(self) -> Tuple[List[str], str]:
         if osp.isfile(osp.join(self.data_root, 'shape_names.txt')):
@@ -108,22 +106,14 @@ class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
         return ([named_in[i][0] for i in ids],
                 f'the {len(name_files)} _id2name.json files')
 
-    def load_data_list(self) -> List[dict]:
-        data_list = super().load_data_list()
-        shape_ids: List[Optional[str]] = []
-        for path in self._split_files():
-            file_json = osp.splitext(path)[0] + '_id2file.json'
-            with h5py.File(path, 'r') as f:
-                n = len(f['label'])
-            if osp.isfile(file_json):
-                files = _json_list(file_json)
-                if len(files) != n:
-                    raise ValueError(f'{file_json} names {len(files)} files '
-                                     f'but {path} has {n} shapes')
-                shape_ids += [str(x) for x in files]
-            else:
-                shape_ids += [None] * n
-        for info, shape_id in zip(data_list, shape_ids):
-            if shape_id is not None:
-                info['shape_id'] = shape_id
-        return data_list
+    def _shard_extras(self, path: str, num: int) -> List[dict]:
+        """``shape_id`` of each cloud, from the shard's ``_id2file.json``
+        when the release has it."""
+        file_json = osp.splitext(path)[0] + '_id2file.json'
+        if not osp.isfile(file_json):
+            return [{}] * num
+        files = _json_list(file_json)
+        if len(files) != num:
+            raise ValueError(f'{file_json} names {len(files)} files but '
+                             f'{path} has {num} shapes')
+        return [dict(shape_id=str(x)) for x in files]

@@ -116,6 +116,31 @@ def _publish(tmp_dir: str, out_dir: str) -> None:
             raise
 
 
+def _meta(task: str, seed: int, num_points: int,
+          per_class: Dict[str, int], **extra) -> Dict:
+    """What identifies a generated set (stored as META_FILE)."""
+    return dict(task=task, generator_version=GENERATOR_VERSION, seed=seed,
+                num_points=num_points, classes=list(CLASSES), **extra,
+                num_per_class=per_class)
+
+
+def _write_shards(tmp_dir: str, out_dir: str, split: str, prefix: str,
+                  count: int, shard_size: int,
+                  write: Callable[[h5py.File, str, slice], None]) -> None:
+    """Write ``count`` shapes of a split as HDF5 shards
+    ``{prefix}{split}<k>.h5`` of ``shard_size``, ``write(file, stem,
+    rows)`` filling each, and list them in ``{split}_files.txt`` (paths
+    relative to the release's parent folder, as the releases do)."""
+    names = []
+    for k, start in enumerate(range(0, count, shard_size)):
+        stem = f'{prefix}{split}{k}'
+        with h5py.File(osp.join(tmp_dir, stem + '.h5'), 'w') as f:
+            write(f, stem, slice(start, start + shard_size))
+        names.append(f'{osp.basename(out_dir)}/{stem}.h5')
+    with open(osp.join(tmp_dir, f'{split}_files.txt'), 'w') as f:
+        f.write('\n'.join(names) + '\n')
+
+
 def _build(out_dir: str, meta: Dict, message: str,
            write: Callable[[str], None]) -> str:
     """Reuse ``out_dir`` if it holds exactly ``meta``'s set, else have
@@ -142,10 +167,8 @@ def generate_cls(root: str,
                  shard_size: int = 2048) -> str:
     """Write (or reuse) the classification set; returns its folder."""
     out_dir = osp.join(root, cls_dir_name(num_points))
-    meta = dict(task='cls', generator_version=GENERATOR_VERSION, seed=seed,
-                num_points=num_points, classes=list(CLASSES),
-                num_per_class=dict(train=num_train_per_class,
-                                   test=num_test_per_class))
+    meta = _meta('cls', seed, num_points, dict(train=num_train_per_class,
+                                              test=num_test_per_class))
     return _build(
         out_dir, meta,
         f'Generating the synthetic classification set in {out_dir} '
@@ -186,17 +209,14 @@ def _write_cls(tmp_dir: str, out_dir: str, seed: int,
         points, normals, labels, _ = _shuffled_split(seed, split, per_class,
                                                      num_points)
         labels = labels.astype(np.uint8)[:, None]
-        names = []
-        for k, start in enumerate(range(0, len(labels), shard_size)):
-            name = f'ply_data_{split}{k}.h5'
-            sl = slice(start, start + shard_size)
-            with h5py.File(osp.join(tmp_dir, name), 'w') as f:
-                f.create_dataset('data', data=points[sl])
-                f.create_dataset('label', data=labels[sl])
-                f.create_dataset('normal', data=normals[sl])
-            names.append(f'{osp.basename(out_dir)}/{name}')
-        with open(osp.join(tmp_dir, f'{split}_files.txt'), 'w') as f:
-            f.write('\n'.join(names) + '\n')
+
+        def write(f: h5py.File, stem: str, rows: slice) -> None:
+            f.create_dataset('data', data=points[rows])
+            f.create_dataset('label', data=labels[rows])
+            f.create_dataset('normal', data=normals[rows])
+
+        _write_shards(tmp_dir, out_dir, split, 'ply_data_', len(labels),
+                      shard_size, write)
     with open(osp.join(tmp_dir, 'shape_names.txt'), 'w') as f:
         f.write('\n'.join(CLASSES) + '\n')
 
@@ -210,12 +230,10 @@ def generate_partseg(
         num_points: int = PARTSEG_DEFAULTS['num_points']) -> str:
     """Write (or reuse) the ShapeNetPart-layout set; returns its folder."""
     out_dir = osp.join(root, partseg_dir_name())
-    meta = dict(task='partseg', generator_version=GENERATOR_VERSION,
-                seed=seed, num_points=num_points, classes=list(CLASSES),
-                part_ids={k: list(v) for k, v in PART_IDS.items()},
-                num_per_class=dict(train=num_train_per_class,
-                                   val=num_val_per_class,
-                                   test=num_test_per_class))
+    meta = _meta('partseg', seed, num_points,
+                 dict(train=num_train_per_class, val=num_val_per_class,
+                      test=num_test_per_class),
+                 part_ids={k: list(v) for k, v in PART_IDS.items()})
     return _build(
         out_dir, meta,
         f'Generating the synthetic part-segmentation set in {out_dir}',
@@ -264,17 +282,13 @@ def generate_core(root: str,
     """Write (or reuse) the set in the ShapeNetCore v2 HDF5 layout (for
     unsupervised pre-training); returns its folder."""
     out_dir = osp.join(root, core_dir_name(num_points))
-    meta = dict(task='core', generator_version=GENERATOR_VERSION, seed=seed,
-                num_points=num_points, classes=list(CLASSES),
-                num_per_class=dict(train=num_train_per_class,
-                                   val=num_val_per_class,
-                                   test=num_test_per_class))
+    per_class = dict(train=num_train_per_class, val=num_val_per_class,
+                     test=num_test_per_class)
     return _build(
-        out_dir, meta,
+        out_dir, _meta('core', seed, num_points, per_class),
         f'Generating the synthetic ShapeNetCore-layout set in {out_dir}',
-        lambda tmp: _write_core(tmp, out_dir, seed, dict(
-            train=num_train_per_class, val=num_val_per_class,
-            test=num_test_per_class), num_points, shard_size))
+        lambda tmp: _write_core(tmp, out_dir, seed, per_class, num_points,
+                                shard_size))
 
 
 def _write_core(tmp_dir: str, out_dir: str, seed: int,
@@ -284,23 +298,20 @@ def _write_core(tmp_dir: str, out_dir: str, seed: int,
     for split, count in per_class.items():
         points, _, labels, ids = _shuffled_split(seed, split, count,
                                                  num_points)
-        shards = []
-        for k, start in enumerate(range(0, len(labels), shard_size)):
-            sl = slice(start, start + shard_size)
-            stem = f'{split}{k}'
-            with h5py.File(osp.join(tmp_dir, stem + '.h5'), 'w') as f:
-                f.create_dataset('data', data=points[sl])
-                f.create_dataset('label', data=labels[sl, None])
-            names = [CLASSES[c] for c in labels[sl]]
+
+        def write(f: h5py.File, stem: str, rows: slice) -> None:
+            f.create_dataset('data', data=points[rows])
+            f.create_dataset('label', data=labels[rows, None])
+            names = [CLASSES[c] for c in labels[rows]]
             files = [f'{synset_of(c)}/{i}.obj'
-                     for c, i in zip(labels[sl], ids[sl])]
+                     for c, i in zip(labels[rows], ids[rows])]
             for suffix, values in (('id2name', names), ('id2file', files)):
                 with open(osp.join(tmp_dir, f'{stem}_{suffix}.json'),
-                          'w') as f:
-                    json.dump(values, f)
-            shards.append(f'{osp.basename(out_dir)}/{stem}.h5')
-        with open(osp.join(tmp_dir, f'{split}_files.txt'), 'w') as f:
-            f.write('\n'.join(shards) + '\n')
+                          'w') as jf:
+                    json.dump(values, jf)
+
+        _write_shards(tmp_dir, out_dir, split, '', len(labels), shard_size,
+                      write)
 
 
 GENERATORS: Dict[str, Callable[..., str]] = dict(
