@@ -75,7 +75,11 @@ def samples(args):
     init_default_scope(cfg.get('default_scope', 'mmdet3d'))
     ds_cfg = cfg.test_dataloader.dataset.copy()
     ds_cfg.pipeline = []
-    accepts = inspect.signature(DATASETS.get(ds_cfg.type)).parameters
+    # Arguments of every __init__ along the MRO: wrappers such as the
+    # embedded sets pass **kwargs on to the real loader.
+    accepts = {name for klass in DATASETS.get(ds_cfg.type).__mro__
+               if '__init__' in vars(klass)
+               for name in inspect.signature(klass.__init__).parameters}
     if 'load_normals' in accepts:
         ds_cfg.load_normals = True
     if args.dataset_views:
