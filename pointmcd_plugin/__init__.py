@@ -9,6 +9,8 @@ from .utils import allow_mmengine_checkpoints
 
 allow_mmengine_checkpoints()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
+               visualization)
 
 __all__ = ['__version__']
+from . import registry  # noqa: E402,F401  (the 'pointmcd_plugin' scope)

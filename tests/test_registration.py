@@ -1,6 +1,8 @@
 """Importing the plugin registers every component in the mmdet3d scope."""
-from mmdet3d.registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS
+from mmdet3d.registry import (DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS,
+                              VISUALIZERS)
 from mmengine.config import Config
+from mmengine.registry import RUNNERS
 
 import pointmcd_plugin  # noqa: F401
 
@@ -17,7 +19,8 @@ EXPECTED = {
                  'RenderPointViews',
                  'LoadTeacherDescriptors', 'PackPointInputs'],
     METRICS: ['PointClsMetric'],
-    HOOKS: ['NumClassesCheckHook'],
+    HOOKS: ['NumClassesCheckHook', 'PointClsVisualizationHook'],
+    VISUALIZERS: ['PointClsVisualizer'],
 }
 
 
@@ -26,6 +29,11 @@ def test_components_are_registered_in_mmdet3d_registries():
         for name in names:
             assert registry.get(name) is not None, (registry.name, name)
             assert registry.get(f'mmdet3d.{name}') is not None
+            # The plugin's own scope (what its base configs name).
+            assert registry.get(f'pointmcd_plugin.{name}') is \
+                registry.get(name)
+    # Upstream tools build runner_type in mmengine's root registry.
+    assert RUNNERS.get('PointMCDRunner') is not None
 
 
 def test_configs_load_with_upstream_base_and_custom_imports():
@@ -34,7 +42,8 @@ def test_configs_load_with_upstream_base_and_custom_imports():
     assert cfg.custom_imports['imports'] == ['pointmcd_plugin']
     # Inherited from mmdet3d::_base_/default_runtime.py
     assert cfg.default_hooks.timer.type == 'IterTimerHook'
-    assert cfg.model.type == 'PointClassifier'
+    assert cfg.model.type == 'pointmcd_plugin.PointClassifier'
+    assert cfg.runner_type == 'PointMCDRunner'
 
 
 def test_multiview_transform_is_registered():

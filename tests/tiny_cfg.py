@@ -23,8 +23,9 @@ def tiny_cfg_options(data_root: str, work_dir: str = None) -> dict:
                        ('test_dataloader', 8)):
         opts.update({
             f'{loader}.batch_size': bs,
+            # The configs keep persistent_workers=True: PointMCDRunner drops
+            # it for num_workers=0.
             f'{loader}.num_workers': 0,
-            f'{loader}.persistent_workers': False,
             f'{loader}.dataset.data_root': data_root,
             f'{loader}.dataset.pipeline.0.num_points': TINY_POINTS,
         })
@@ -39,6 +40,15 @@ def tiny_cfg(data_root: str, work_dir: str) -> Config:
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'dgcnn_synthetic.py'))
     cfg.merge_from_dict(tiny_cfg_options(data_root, work_dir))
     return cfg
+
+
+def build_runner(cfg: Config):
+    """The runner as upstream mmdet3d's tools/train.py builds it."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
 
 
 def as_cli(opts: dict) -> list:

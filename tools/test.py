@@ -1,6 +1,7 @@
 """Evaluate a checkpoint with an mmengine Runner.
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE.pkl]
+        [--show-dir DIR [--show-all]]
         [--cfg-options key=value ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
@@ -12,10 +13,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 import pointmcd_plugin  # noqa: E402,F401  (registers components)
-from pointmcd_plugin.utils import setup_cpu_distributed  # noqa: E402
 
 
 def parse_args():
@@ -25,6 +24,13 @@ def parse_args():
     parser.add_argument('--work-dir', help='the dir to save evaluation logs')
     parser.add_argument(
         '--out', help='dump the predictions to this pickle file')
+    parser.add_argument(
+        '--show-dir',
+        help='draw the misclassified shapes (views, ground truth and '
+        'prediction) into this folder under work_dir/<timestamp>/')
+    parser.add_argument(
+        '--show-all', action='store_true',
+        help='with --show-dir, draw every test shape, not only the errors')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -56,6 +62,14 @@ def main():
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if args.show_dir is not None:
+        hook = cfg.default_hooks.get('visualization')
+        if hook is None:
+            raise SystemExit('--show-dir needs default_hooks.visualization '
+                             "(dict(type='PointClsVisualizationHook')) in "
+                             'the config')
+        hook.update(draw=True, test_out_dir=args.show_dir,
+                    only_errors=not args.show_all)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise SystemExit('--out must end with .pkl or .pickle')
@@ -64,12 +78,10 @@ def main():
         cfg.test_evaluator.append(
             dict(type='DumpResults', out_file_path=args.out))
 
-    setup_cpu_distributed(cfg, args.launcher)
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    # PointMCDRunner (also on CPU-only hosts, see its docstring) unless the
+    # config names another runner.
+    cfg.setdefault('runner_type', 'PointMCDRunner')
+    runner = RUNNERS.build(cfg)
     runner.test()
 
 

@@ -15,10 +15,8 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 import pointmcd_plugin  # noqa: E402,F401  (registers components)
-from pointmcd_plugin.utils import setup_cpu_distributed  # noqa: E402
 
 
 def parse_args():
@@ -97,12 +95,10 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
-    setup_cpu_distributed(cfg, args.launcher)
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    # PointMCDRunner (also on CPU-only hosts, see its docstring) unless the
+    # config names another runner.
+    cfg.setdefault('runner_type', 'PointMCDRunner')
+    runner = RUNNERS.build(cfg)
     runner.train()
 
 

@@ -46,8 +46,11 @@ def parse_args():
     p.add_argument('--image-size', type=int, default=224)
     p.add_argument('--visibility', default='zbuffer',
                    choices=['zbuffer', 'hpr'])
-    p.add_argument('--cull-backfaces', action='store_true',
-                   help='also hide points whose normal faces away')
+    p.add_argument('--cull-backfaces', nargs='?', const=True, default=False,
+                   choices=[True, 'auto'],
+                   help='also hide points whose normal faces away; '
+                   "'auto': only for samples whose normals look "
+                   'consistently oriented')
     p.add_argument('--no-normalize', action='store_true',
                    help='render the points where they are instead of '
                    'framing them in the unit sphere')

@@ -2,11 +2,11 @@ import glob
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import h5py
 import numpy as np
 from mmdet3d.registry import DATASETS
 
-from .base import ShapeDataset
+from .base import ShapeDataset, open_hdf5, read_text_rows
+from .transforms.point_transforms import normalize_normals
 
 # The order of shape_names.txt in the official releases (label ids).
 MODELNET40_CLASSES = (
@@ -70,13 +70,6 @@ class ModelNet40HDF5Dataset(ShapeDataset):
         super().__init__(data_root=data_root, split=split, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
 
-    def _check_root(self) -> None:
-        if not osp.isdir(self.data_root):
-            raise FileNotFoundError(
-                f'{type(self).__name__}: data_root {self.data_root!r} does '
-                f'not exist. Expected {self.EXPECTED.format(split=self.split)} '
-                f'there ({self.SOURCE}).')
-
     def _split_files(self) -> List[str]:
         """HDF5 files of the split: those ``{part}_files.txt`` lists when the
         release has that file, else ``{FILE_PREFIX}{part}<k>.h5``."""
@@ -110,17 +103,16 @@ class ModelNet40HDF5Dataset(ShapeDataset):
 
     def _read_class_names(self) -> Tuple[List[str], str]:
         """Class names in label order and the file they come from."""
-        return self._read_lines(
-            'shape_names.txt',
-            self.EXPECTED.format(split=self.split)), 'shape_names.txt'
+        return self._read_lines('shape_names.txt'), 'shape_names.txt'
 
     def load_data_list(self) -> List[dict]:
-        self._check_root()
         names, names_source = self._read_class_names()
         classes = self._adopt_classes(names, names_source)
         points, labels, extras = [], [], []
-        for path in self._split_files():
-            with h5py.File(path, 'r') as f:
+        files = self._split_files()
+        self._listing = ', '.join(osp.basename(p) for p in files)
+        for path in files:
+            with open_hdf5(path, self.SOURCE) as f:
                 for key in ('data', 'label'):
                     if key not in f:
                         raise KeyError(f'{path} has no {key!r} dataset; '
@@ -134,8 +126,10 @@ class ModelNet40HDF5Dataset(ShapeDataset):
                         raise KeyError(
                             f'{path} has no normal dataset but '
                             'load_normals=True; set load_normals=False')
-                    data = np.concatenate(
-                        [data, f['normal'][:].astype(np.float32)], axis=-1)
+                    data = np.concatenate([
+                        data,
+                        normalize_normals(f['normal'][:].astype(np.float32))
+                    ], axis=-1)
                 label = f['label'][:].reshape(-1).astype(np.int64)
             if len(label) != len(data):
                 raise ValueError(f'{path}: {len(data)} clouds but '
@@ -197,6 +191,9 @@ class ModelNet40ResampledDataset(ShapeDataset):
     METAINFO = dict(classes=MODELNET40_CLASSES)
     SOURCE = MODELNET40_RESAMPLED_SOURCE
     PREFIX = 'modelnet40'
+    COLUMNS = ('x', 'y', 'z', 'nx', 'ny', 'nz')
+    EXPECTED = ('modelnet40_shape_names.txt, modelnet40_{{train,test}}.txt '
+                'and the class folders')
 
     def __init__(self,
                  data_root: str,
@@ -212,16 +209,13 @@ class ModelNet40ResampledDataset(ShapeDataset):
         super().__init__(data_root=data_root, split=split, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
 
-    def _lines(self, name: str) -> List[str]:
-        return self._read_lines(
-            name, f'{self.PREFIX}_shape_names.txt, {self.PREFIX}_train.txt, '
-            f'{self.PREFIX}_test.txt and the class folders')
-
     def load_data_list(self) -> List[dict]:
         names_file = f'{self.PREFIX}_shape_names.txt'
-        classes = self._adopt_classes(self._lines(names_file), names_file)
+        classes = self._adopt_classes(self._read_lines(names_file),
+                                      names_file)
+        self._listing = f'{self.PREFIX}_{self.split}.txt'
         data_list = []
-        for i, shape in enumerate(self._lines(f'{self.PREFIX}_{self.split}.txt')):
+        for i, shape in enumerate(self._read_lines(self._listing)):
             cls_name = shape.rsplit('_', 1)[0]
             if cls_name not in classes:
                 raise ValueError(
@@ -236,18 +230,13 @@ class ModelNet40ResampledDataset(ShapeDataset):
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         path = info['pts_path']
-        try:
-            rows = np.loadtxt(path, delimiter=',', dtype=np.float32,
-                              max_rows=self.num_points, ndmin=2)
-        except (OSError, ValueError) as e:
-            raise type(e)(f'{path}: {e}; expected comma-separated rows '
-                          f'x,y,z,nx,ny,nz ({self.SOURCE})') from e
-        if rows.shape[1] != 6:
-            raise ValueError(f'{path}: expected 6 columns x,y,z,nx,ny,nz, '
-                             f'got {rows.shape[1]}')
+        rows = read_text_rows(path, self.COLUMNS, delimiter=',',
+                              max_rows=self.num_points, source=self.SOURCE)
         if self.num_points is not None and len(rows) < self.num_points:
             raise ValueError(f'{path}: {len(rows)} rows, fewer than '
                              f'num_points={self.num_points}')
+        if self.load_normals:
+            rows[:, 3:6] = normalize_normals(rows[:, 3:6])
         info['points'] = np.ascontiguousarray(
             rows if self.load_normals else rows[:, :3])
         return info

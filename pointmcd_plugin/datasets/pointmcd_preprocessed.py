@@ -14,7 +14,7 @@ import numpy as np
 from mmdet3d.registry import DATASETS
 from PIL import Image
 
-from .base import ShapeDataset
+from .base import ShapeDataset, read_text_rows
 from .modelnet40 import MODELNET40_CLASSES
 from .shapenet_part import SHAPENETPART_PART_IDS
 
@@ -56,6 +56,7 @@ class PointMCDPreprocessedDataset(ShapeDataset):
     VIEW_SUFFIXES: Tuple[str, ...] = ()
     VISIBILITY_DIR = ''
     LABEL_KEY = 'gt_label'
+    EXPECTED = 'class_list.txt, {{train,test}}_list.txt and the shape folders'
 
     def __init__(self,
                  data_root: str,
@@ -83,86 +84,101 @@ class PointMCDPreprocessedDataset(ShapeDataset):
     def num_views(self) -> int:
         return len(self.VIEW_SUFFIXES)
 
-    def _lines(self, name: str) -> List[str]:
-        return self._read_lines(
-            name, f'class_list.txt, {{train,test}}_list.txt and '
-            f'{self.POINTS_DIR}/')
-
     def load_data_list(self) -> List[dict]:
-        classes = self._adopt_classes(self._lines('class_list.txt'),
+        classes = self._adopt_classes(self._read_lines('class_list.txt'),
                                       'class_list.txt')
+        self._listing = f'{self.split}_list.txt'
         data_list = []
-        for i, name in enumerate(self._lines(f'{self.split}_list.txt')):
+        for i, name in enumerate(self._read_lines(self._listing)):
             cls_name = name[:-5]  # '<class>_<4 digits>'
             if cls_name not in classes:
-                raise ValueError(f'{self.split}_list.txt: {name!r} is not '
+                raise ValueError(f'{self._listing}: {name!r} is not '
                                  '"<class>_<4 digits>" with a listed class')
-            data_list.append({'sample_idx': i, 'shape_id': name,
-                              'class_name': cls_name,
-                              self.LABEL_KEY: classes.index(cls_name)})
+            info = {'sample_idx': i, 'shape_id': name,
+                    'class_name': cls_name,
+                    self.LABEL_KEY: classes.index(cls_name)}
+            self._add_paths(info)
+            data_list.append(info)
         return data_list
 
-    def _path(self, folder: str, info: dict, suffix: str) -> str:
-        return osp.join(self.data_root, folder, info['class_name'],
+    def _path(self, folder: str, info: dict, suffix: str,
+              root: Optional[str] = None) -> str:
+        return osp.join(root or self.data_root, folder, info['class_name'],
                         info['shape_id'] + suffix)
 
-    def _read_rows(self, path: str, columns: Sequence[str],
-                   delimiter: Optional[str] = None) -> np.ndarray:
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'{path} is missing ({self.SOURCE}).')
-        rows = np.loadtxt(path, dtype=np.float32, ndmin=2,
-                          delimiter=delimiter)
-        if rows.shape[1] != len(columns):
-            raise ValueError(f'{path}: expected {len(columns)} columns '
-                             f'({" ".join(columns)}), got {rows.shape[1]}')
-        return rows
+    def _view_paths(self, folder: str, info: dict, ext: str) -> List[str]:
+        return [self._path(folder, info, f'_{suffix}{ext}')
+                for suffix in self.VIEW_SUFFIXES]
+
+    def _add_paths(self, info: dict) -> None:
+        """The sample's files, as requested (all checked to exist when the
+        dataset is built)."""
+        info['pts_path'] = self._path(self.POINTS_DIR, info, self.POINTS_EXT)
+        if self.load_visibility:
+            info['vis_path'] = self._path(self.VISIBILITY_DIR, info,
+                                          '_mvv.xyz')
+        if self.load_images:
+            info['img_paths'] = self._view_paths(self.IMAGES_DIR, info,
+                                                 '.jpg')
+        if self.descriptor_root is not None:
+            info['descriptor_path'] = self._path(
+                'mv_cdw', info, '_mv_cdw.xyz', root=self.descriptor_root)
 
     def _read_points(self, info: dict) -> None:
         """Fill ``info['points']`` (and what else the point file holds)."""
-        info['points'] = self._read_rows(
-            self._path(self.POINTS_DIR, info, self.POINTS_EXT),
-            self.POINT_COLUMNS, self.POINTS_DELIMITER)
-
-    def _view_paths(self, folder: str, info: dict, ext: str) -> List[str]:
-        paths = [self._path(folder, info, f'_{suffix}{ext}')
-                 for suffix in self.VIEW_SUFFIXES]
-        for path in paths:
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'{path} is missing '
-                                        f'({self.SOURCE}).')
-        return paths
+        info['points'] = read_text_rows(
+            info['pts_path'], self.POINT_COLUMNS, self.POINTS_DELIMITER,
+            source=self.SOURCE)
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         self._read_points(info)
         num_points = len(info['points'])
         if self.load_visibility:
-            vis = self._read_rows(
-                self._path(self.VISIBILITY_DIR, info, '_mvv.xyz'),
-                [f'view{k}' for k in range(self.num_views)])
+            path = info['vis_path']
+            vis = read_text_rows(
+                path, [f'view{k}' for k in range(self.num_views)],
+                source=self.SOURCE)
             if len(vis) != num_points:
-                raise ValueError(f'{info["shape_id"]}: {len(vis)} visibility '
-                                 f'rows for {num_points} points')
+                raise ValueError(f'{path}: {len(vis)} visibility rows for '
+                                 f'the {num_points} points of '
+                                 f'{info["pts_path"]}')
             info['visibility'] = vis > 0.5
         if self.load_images:
-            info['images'] = np.stack([
-                mmcv.imread(path, channel_order='rgb')
-                for path in self._view_paths(self.IMAGES_DIR, info, '.jpg')
-            ]).astype(np.float32) / 255.0
+            views = []
+            for path in info['img_paths']:
+                try:
+                    views.append(mmcv.imread(path, channel_order='rgb'))
+                except Exception as e:  # cv2 / PIL errors name no file
+                    raise ValueError(f'{path}: cannot be read as an image: '
+                                     f'{e} ({self.SOURCE})') from e
+                if views[-1] is None:
+                    raise ValueError(f'{path}: cannot be decoded as a JPEG '
+                                     f'view ({self.SOURCE})')
+            shapes = {v.shape for v in views}
+            if len(shapes) != 1:
+                raise ValueError(f'{info["shape_id"]}: views of different '
+                                 f'sizes {sorted(shapes)} in '
+                                 f'{osp.dirname(info["img_paths"][0])}')
+            info['images'] = np.stack(views).astype(np.float32) / 255.0
         if self.descriptor_root is not None:
-            path = osp.join(self.descriptor_root, 'mv_cdw',
-                            info['class_name'],
-                            f'{info["shape_id"]}_mv_cdw.xyz')
-            if not osp.isfile(path):
-                raise FileNotFoundError(
-                    f'{path} is missing: export the teacher descriptors of '
-                    'every shape first')
-            desc = np.loadtxt(path, dtype=np.float32, ndmin=2)
+            path = info['descriptor_path']
+            dim = self._descriptor_dim(path) if osp.isfile(path) else 1
+            desc = read_text_rows(path, ['d'] * dim,
+                                  source='exported teacher descriptors, '
+                                  'one row per view')
             if len(desc) != self.num_views:
                 raise ValueError(f'{path}: expected {self.num_views} view '
                                  f'descriptors, got {len(desc)}')
             info['teacher_descriptors'] = desc
         return info
+
+    @staticmethod
+    def _descriptor_dim(path: str) -> int:
+        """Columns of the first row of a descriptor file (any D is fine,
+        as long as every row has it)."""
+        with open(path) as f:
+            return max(len(f.readline().split()), 1)
 
     def get_cat_ids(self, idx: int) -> List[int]:
         return [super().get_data_info(idx)[self.LABEL_KEY]]
@@ -247,10 +263,16 @@ class PointMCDShapeNetPartDataset(PointMCDPreprocessedDataset):
         self.load_view_labels = load_view_labels
         super().__init__(*args, **kwargs)
 
+    def _add_paths(self, info: dict) -> None:
+        super()._add_paths(info)
+        if self.load_view_labels:
+            info['view_label_paths'] = self._view_paths(
+                self.LABELED_IMAGES_DIR, info, '.png')
+
     def _read_points(self, info: dict) -> None:
-        path = self._path(self.POINTS_DIR, info, self.POINTS_EXT)
-        rows = self._read_rows(path, self.POINT_COLUMNS,
-                               self.POINTS_DELIMITER)
+        path = info['pts_path']
+        rows = read_text_rows(path, self.POINT_COLUMNS,
+                              self.POINTS_DELIMITER, source=self.SOURCE)
         labels = rows[:, 3].astype(np.int64)
         allowed = self.metainfo['part_ids'][info['class_name']]
         if not np.isin(labels, allowed).all():
@@ -265,8 +287,7 @@ class PointMCDShapeNetPartDataset(PointMCDPreprocessedDataset):
         if self.load_view_labels:
             allowed = list(self.metainfo['part_ids'][info['class_name']])
             views = []
-            for path in self._view_paths(self.LABELED_IMAGES_DIR, info,
-                                         '.png'):
+            for path in info['view_label_paths']:
                 # PIL keeps the stored values (palette indices or grey
                 # levels), as the authors read them.
                 with Image.open(path) as img:

@@ -5,7 +5,8 @@ from typing import Dict, List, Tuple
 import numpy as np
 from mmdet3d.registry import DATASETS
 
-from .base import ShapeDataset
+from .base import ShapeDataset, read_text_rows
+from .transforms.point_transforms import normalize_normals
 
 # Categories of ShapeNetPart in the order of synsetoffset2category.txt and
 # their part ids in the shared 50-part label space.
@@ -59,6 +60,9 @@ class ShapeNetPartDataset(ShapeDataset):
     METAINFO = dict(classes=tuple(SHAPENETPART_PART_IDS),
                     part_ids=SHAPENETPART_PART_IDS)
     SOURCE = SHAPENETPART_SOURCE
+    EXPECTED = ('synsetoffset2category.txt, train_test_split/ and the '
+                'synset folders')
+    COLUMNS = ('x', 'y', 'z', 'nx', 'ny', 'nz', 'part')
     SPLITS = ('train', 'val', 'test', 'trainval')
     SPLIT_PARTS = dict(trainval=('train', 'val'))
 
@@ -66,8 +70,7 @@ class ShapeNetPartDataset(ShapeDataset):
         """synset -> category name, checked against the metainfo."""
         name = 'synsetoffset2category.txt'
         synsets = {}
-        for line in self._read_lines(
-                name, f'{name}, train_test_split/ and the synset folders'):
+        for line in self._read_lines(name):
             fields = line.split()
             if len(fields) != 2:
                 raise ValueError(f'{name}: expected lines "<Category> '
@@ -85,15 +88,26 @@ class ShapeNetPartDataset(ShapeDataset):
         synsets = self._read_categories()
         classes = list(self.metainfo['classes'])
         data_list = []
+        listings = []
         for split in self._split_parts():
             path = osp.join(self.data_root, 'train_test_split',
                             f'shuffled_{split}_file_list.json')
+            listings.append(path)
             if not osp.isfile(path):
                 raise FileNotFoundError(f'{path} is missing ({self.SOURCE}).')
             with open(path) as f:
-                entries = json.load(f)
+                try:
+                    entries = json.load(f)
+                except ValueError as e:
+                    raise ValueError(f'{path}: not valid JSON ({e}); expected '
+                                     'a list of "shape_data/<synset>/<shape>"'
+                                     ) from e
+            if not isinstance(entries, list):
+                raise ValueError(f'{path}: expected a JSON list of '
+                                 '"shape_data/<synset>/<shape>", got '
+                                 f'{type(entries).__name__}')
             for entry in entries:
-                parts = entry.split('/')
+                parts = entry.split('/') if isinstance(entry, str) else []
                 if len(parts) != 3 or parts[1] not in synsets:
                     raise ValueError(
                         f'{path}: entry {entry!r} is not '
@@ -104,6 +118,7 @@ class ShapeNetPartDataset(ShapeDataset):
                     pts_path=osp.join(self.data_root, synset, shape + '.txt'),
                     shape_id=shape,
                     category=classes.index(synsets[synset])))
+        self._listing = ' and '.join(listings)
         for i, info in enumerate(data_list):
             info['sample_idx'] = i
         return data_list
@@ -111,19 +126,14 @@ class ShapeNetPartDataset(ShapeDataset):
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
         path = info['pts_path']
-        try:
-            rows = np.loadtxt(path, dtype=np.float32, ndmin=2)
-        except OSError as e:
-            raise FileNotFoundError(f'{path}: {e} ({self.SOURCE})') from e
-        if rows.shape[1] != 7:
-            raise ValueError(f'{path}: expected rows "x y z nx ny nz part" '
-                             f'(7 columns), got {rows.shape[1]}')
+        rows = read_text_rows(path, self.COLUMNS, source=self.SOURCE)
         labels = rows[:, 6].astype(np.int64)
         category = self.metainfo['classes'][info['category']]
         allowed = self.metainfo['part_ids'][category]
         if not np.isin(labels, allowed).all():
             raise ValueError(f'{path}: part labels {np.unique(labels)} are '
                              f'not all part ids {allowed} of {category}')
+        rows[:, 3:6] = normalize_normals(rows[:, 3:6])
         info['points'] = np.ascontiguousarray(rows[:, :6])
         info['pts_part_label'] = labels
         return info

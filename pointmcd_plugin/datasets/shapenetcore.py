@@ -3,9 +3,9 @@ import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import h5py
 from mmdet3d.registry import DATASETS
 
+from .base import open_hdf5
 from .modelnet40 import ModelNet40HDF5Dataset
 
 SHAPENETCORE_V2_SOURCE = (
@@ -17,7 +17,11 @@ SHAPENETCORE_V2_SOURCE = (
 
 def _json_list(path: str) -> List[str]:
     with open(path) as f:
-        items = json.load(f)
+        try:
+            items = json.load(f)
+        except ValueError as e:
+            raise ValueError(f'{path}: not valid JSON ({e}); expected a '
+                             'list with one entry per shape') from e
     if not isinstance(items, list):
         raise ValueError(f'{path}: expected a JSON list (one entry per '
                          f'shape), got {type(items).__name__}')
@@ -75,7 +79,7 @@ class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
             if not osp.isfile(name_file):
                 continue
             name_files.append(name_file)
-            with h5py.File(path, 'r') as f:
+            with open_hdf5(path, self.SOURCE) as f:
                 if 'label' not in f:
                     raise KeyError(f'{path} has no \'label\' dataset; found '
                                    f'{list(f.keys())}')

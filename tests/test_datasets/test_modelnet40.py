@@ -18,6 +18,7 @@ def write_modelnet40_hdf5(root, n_train=5, n_test=3, points=64):
         data = rng.standard_normal((n, points, 3)).astype(np.float32)
         label = rng.integers(0, 40, (n, 1)).astype(np.uint8)
         normal = rng.standard_normal((n, points, 3)).astype(np.float32)
+        normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
         with h5py.File(osp.join(root, f'ply_data_{split}0.h5'), 'w') as f:
             f['data'], f['label'], f['normal'] = data, label, normal
         with open(osp.join(root, f'{split}_files.txt'), 'w') as f:
@@ -79,6 +80,8 @@ def write_modelnet40_resampled(root, points=30):
             cls_name = shape.rsplit('_', 1)[0]
             os.makedirs(osp.join(root, cls_name), exist_ok=True)
             rows[shape] = rng.standard_normal((points, 6)).astype(np.float32)
+            rows[shape][:, 3:] /= np.linalg.norm(rows[shape][:, 3:], axis=1,
+                                                 keepdims=True)
             np.savetxt(osp.join(root, cls_name, shape + '.txt'),
                        rows[shape], fmt='%.6f', delimiter=',')
     return rows
@@ -101,5 +104,5 @@ def test_reads_the_resampled_text_layout(tmp_path):
         ModelNet40ResampledDataset(str(tmp_path), num_points=100
                                    ).get_data_info(0)
     with pytest.raises(FileNotFoundError,
-                       match='modelnet40_shape_names.txt is missing'):
+                       match='nope.* does not exist.*modelnet40_shape_names'):
         ModelNet40ResampledDataset(str(tmp_path / 'nope'))

@@ -76,9 +76,12 @@ def test_missing_files_are_named(tmp_path):
     root, expt = str(tmp_path / 'data'), str(tmp_path / 'expt')
     os.makedirs(root)
     write_authors_layout(root, expt)
-    ds = PointMCDModelNet40Dataset(root, descriptor_root=str(tmp_path / 'x'))
-    with pytest.raises(FileNotFoundError, match='export the teacher'):
-        ds.get_data_info(0)
+    # Descriptors not exported: caught when the dataset is built, naming
+    # every file it lacks.
+    with pytest.raises(FileNotFoundError,
+                       match=r'(?s)2 of 2 samples .*train_list.txt.*'
+                       r'x/mv_cdw/airplane/airplane_0001_mv_cdw.xyz'):
+        PointMCDModelNet40Dataset(root, descriptor_root=str(tmp_path / 'x'))
 
 
 def write_authors_shapenetpart(root, expt):
@@ -170,8 +173,15 @@ def test_authors_shapenetpart_checks_part_ids(tmp_path):
                        r'are not all part ids \(36, 37\) of mug'):
         ds.get_data_info(0)
     np.savetxt(path, np.array([[0, 0, 0]]), fmt='%.1f', delimiter=';')
-    with pytest.raises(ValueError, match=r'expected 4 columns \(x y z part'):
+    with pytest.raises(ValueError,
+                       match=r'expected rows "x;y;z;part" \(4 columns\), '
+                       'got 3'):
         ds.get_data_info(0)
     with pytest.raises(FileNotFoundError,
-                       match="class_list.txt is missing.*keeganhk/PointMCD"):
+                       match="does not exist.*class_list.txt.*"
+                       "keeganhk/PointMCD"):
         PointMCDShapeNetPartDataset(str(tmp_path / 'nowhere'))
+    os.makedirs(tmp_path / 'empty')
+    with pytest.raises(FileNotFoundError,
+                       match="class_list.txt is missing.*keeganhk/PointMCD"):
+        PointMCDShapeNetPartDataset(str(tmp_path / 'empty'))

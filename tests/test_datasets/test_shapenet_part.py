@@ -27,8 +27,10 @@ def write_shapenetpart(root, points=50):
             [('Airplane', '02691156')] * 3 + [('Mug', '03797390')] * 3):
         os.makedirs(osp.join(root, synset), exist_ok=True)
         shape = f'{i:032x}'
+        xyzn = rng.standard_normal((points, 6))
+        xyzn[:, 3:] /= np.linalg.norm(xyzn[:, 3:], axis=1, keepdims=True)
         data = np.concatenate([
-            rng.standard_normal((points, 6)),
+            xyzn,
             rng.choice(SHAPENETPART_PART_IDS[cat], (points, 1))
         ], axis=1)
         np.savetxt(osp.join(root, synset, shape + '.txt'), data, fmt='%.6f')
@@ -57,8 +59,12 @@ def test_reads_the_release_layout(tmp_path):
 
 def test_errors_name_the_file_and_the_expectation(tmp_path):
     with pytest.raises(FileNotFoundError,
-                       match='synsetoffset2category.txt is missing'):
+                       match='does not exist.*synsetoffset2category.txt'):
         ShapeNetPartDataset(str(tmp_path / 'nope'))
+    os.makedirs(tmp_path / 'empty')
+    with pytest.raises(FileNotFoundError,
+                       match='synsetoffset2category.txt is missing'):
+        ShapeNetPartDataset(str(tmp_path / 'empty'))
     root = str(tmp_path / 'ok')
     os.makedirs(root)
     rows = write_shapenetpart(root)

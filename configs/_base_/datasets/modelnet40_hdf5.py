@@ -1,5 +1,9 @@
 # ModelNet40, HDF5 release (modelnet40_ply_hdf5_2048), 1024 points, xyz.
-dataset_type = 'ModelNet40HDF5Dataset'
+# Top-level plugin components carry the 'pointmcd_plugin.' scope so that this
+# base works beside any runtime, mmdet3d's included, without custom_imports
+# (see pointmcd_plugin/registry.py). persistent_workers is dropped by
+# PointMCDRunner when num_workers=0.
+dataset_type = 'pointmcd_plugin.ModelNet40HDF5Dataset'
 data_root = 'data/modelnet40_ply_hdf5_2048'
 num_points = 1024
 
@@ -33,7 +37,7 @@ val_dataloader = dict(
                  pipeline=test_pipeline, test_mode=True))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(type='PointClsMetric')
+val_evaluator = dict(type='pointmcd_plugin.PointClsMetric')
 test_evaluator = val_evaluator
 
-custom_hooks = [dict(type='NumClassesCheckHook')]
+custom_hooks = [dict(type='pointmcd_plugin.NumClassesCheckHook')]

@@ -4,7 +4,7 @@
 # so that a DGCNN epoch takes about 1.5 minutes on a 2-core CPU.
 _base_ = ['./modelnet40_hdf5.py']
 
-dataset_type = 'SyntheticShapesClsDataset'
+dataset_type = 'pointmcd_plugin.SyntheticShapesClsDataset'
 data_root = 'data/synthetic_shapes'
 synthetic_generate = dict(
     seed=0, num_train_per_class=50, num_test_per_class=20, num_points=2048)

@@ -1,7 +1,7 @@
 # DGCNN classifier (the PointMCD student): 4 EdgeConv (k=20) -> 1024-d point
 # features -> max+avg pool (2048) -> MLP 512-256 -> classes, label-smoothed CE.
 model = dict(
-    type='PointClassifier',
+    type='pointmcd_plugin.PointClassifier',
     data_preprocessor=dict(type='PointDataPreprocessor'),
     backbone=dict(
         type='DGCNNEncoder',

@@ -1,7 +1,7 @@
 # PointNet classifier: input T-Net, shared MLP 64-64-64-128-1024, max pool,
 # MLP 512-256 (dropout 0.3 as in PointNet) -> classes.
 model = dict(
-    type='PointClassifier',
+    type='pointmcd_plugin.PointClassifier',
     data_preprocessor=dict(type='PointDataPreprocessor'),
     backbone=dict(
         type='PointNetEncoder',

@@ -5,12 +5,13 @@ from .multiview import RenderPointViews
 from .point_transforms import (POINTWISE_KEYS, JitterPoints, NormalizePoints,
                                RandomRotatePoints, RandomScaleShiftPoints,
                                SamplePoints, ShufflePoints,
-                               furthest_point_sample, unit_sphere_frame)
+                               furthest_point_sample, normalize_normals,
+                               unit_sphere_frame)
 
 __all__ = [
     'VIEW_PRESETS', 'MultiViewCameras', 'RenderPointViews',
     'PackPointInputs', 'POINTWISE_KEYS', 'JitterPoints',
     'RandomRotatePoints', 'RandomScaleShiftPoints', 'SamplePoints',
     'ShufflePoints', 'furthest_point_sample', 'LoadTeacherDescriptors',
-    'NormalizePoints', 'unit_sphere_frame'
+    'NormalizePoints', 'unit_sphere_frame', 'normalize_normals'
 ]

@@ -26,6 +26,20 @@ def _take(results: Dict, idx: np.ndarray) -> Dict:
     return results
 
 
+def normalize_normals(normals: np.ndarray) -> np.ndarray:
+    """(N, 3) normals scaled to unit length, in their dtype.
+
+    Real releases hold some that are not (ModelNet40's ``bathtub_0001.txt``
+    row 141 has ``1,1,1``), and shading assumes unit normals. Zero normals
+    (no orientation known) stay zero rather than becoming NaN; normals
+    already of unit length (within 1e-5) are returned unchanged, bit for
+    bit.
+    """
+    norm = np.linalg.norm(normals, axis=-1, keepdims=True)
+    scale = np.where(np.abs(norm - 1) > 1e-5, 1 / np.maximum(norm, 1e-12), 1)
+    return (normals * scale).astype(normals.dtype)
+
+
 def furthest_point_sample(xyz: np.ndarray, num: int, start: int = 0
                           ) -> np.ndarray:
     """Indices of ``num`` points chosen by furthest point sampling.
@@ -158,9 +172,7 @@ class RandomScaleShiftPoints(BaseTransform):
         with_normals = points.shape[1] >= 6 if self.with_normals is None \
             else self.with_normals
         if with_normals:
-            normals = points[:, 3:6] / scale
-            norm = np.linalg.norm(normals, axis=1, keepdims=True)
-            points[:, 3:6] = normals / np.maximum(norm, 1e-12)
+            points[:, 3:6] = normalize_normals(points[:, 3:6] / scale)
         results['points'] = points
         results['aug_scale'] = scale
         results['aug_shift'] = shift

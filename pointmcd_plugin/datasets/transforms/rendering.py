@@ -17,11 +17,54 @@ import torch
 from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from .cameras import MultiViewCameras
+from .point_transforms import normalize_normals
+
+
+def nearest_neighbours(xyz: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """(N,) distance of every point to its nearest other point, and (N,)
+    that point's index."""
+    dist, idx = cKDTree(xyz).query(xyz, k=2)
+    return dist[:, 1], idx[:, 1]
 
 
 def nearest_neighbour_distances(xyz: np.ndarray) -> np.ndarray:
     """(N,) distance of every point to its nearest other point."""
-    return cKDTree(xyz).query(xyz, k=2)[0][:, 1]
+    return nearest_neighbours(xyz)[0]
+
+
+def normal_flip_fraction(xyz: np.ndarray, normals: np.ndarray,
+                         nn_idx: np.ndarray, margin: float = 0.3) -> float:
+    """Fraction of points whose normal points against their nearest
+    neighbour's in a way a consistently oriented surface cannot explain.
+
+    With consistent normals, opposing nearest neighbours occur only across
+    a sheet thinner than the point spacing (the two faces of a table top),
+    and then each point lies behind the other's surface. Such pairs (the
+    displacement makes an angle of more than ``asin(margin)`` with both
+    tangent planes, on their back sides) are not counted. Measured on the
+    embedded shapes (12 classes x 5, 1024 points, outward normals): at most
+    0.095; the same shapes with every normal's sign drawn at random (normals
+    estimated without orientation, as in many real releases): at least
+    0.26. Zero normals are left out.
+
+    Args:
+        xyz (np.ndarray): (N, 3) points.
+        normals (np.ndarray): (N, 3) normals.
+        nn_idx (np.ndarray): (N,) index of each point's nearest neighbour
+            (:func:`nearest_neighbours`).
+        margin (float): Sine of the smallest angle between the
+            displacement and a tangent plane for a pair to count as facing.
+    """
+    nb = normals[nn_idx]
+    d = xyz[nn_idx] - xyz
+    dist = np.maximum(np.linalg.norm(d, axis=1), 1e-12)
+    opposed = (normals * nb).sum(axis=1) < 0
+    facing = ((d * normals).sum(axis=1) < -margin * dist) & \
+        ((-d * nb).sum(axis=1) < -margin * dist)
+    known = (np.abs(normals).sum(axis=1) > 0) & (np.abs(nb).sum(axis=1) > 0)
+    if not known.any():
+        return 0.0
+    return float((opposed & ~facing)[known].mean())
 
 
 def auto_splat_radius(nn_dist: np.ndarray, focal: float, depth: float,
@@ -157,14 +200,16 @@ def shade(owner: np.ndarray, zbuf: np.ndarray, cameras: MultiViewCameras,
     """Grey-level images (K, H, W) float32 in [0, 1] from a z-buffer.
 
     With ``normals`` (N, 3) a pixel is Lambert-shaded with the light at the
-    camera (``|n . v|``, so inconsistently oriented normals still shade);
+    camera (``|n . v| / |n|``, so inconsistently oriented or non-unit
+    normals still shade within range; a zero normal shades darkest);
     otherwise nearer is darker (depth shading). Empty pixels get
     ``background``.
     """
     K = cameras.num_views
     if normals is not None:
         view_dir = cameras.rotations[:, 2, :]  # (K, 3)
-        per_point = 0.1 + 0.8 * np.abs(normals @ view_dir.T).T  # (K, N)
+        unit = normalize_normals(np.asarray(normals, dtype=np.float64))
+        per_point = 0.1 + 0.8 * np.abs(unit @ view_dir.T).T  # (K, N)
         # Column 0 is the background, point n sits at column n + 1.
         table = np.concatenate(
             [np.full((K, 1), background), per_point], axis=1)

@@ -1,3 +1,4 @@
 from .num_classes_check_hook import NumClassesCheckHook
+from .visualization_hook import PointClsVisualizationHook
 
-__all__ = ['NumClassesCheckHook']
+__all__ = ['NumClassesCheckHook', 'PointClsVisualizationHook']

@@ -1,0 +1,3 @@
+from .runner import PointMCDRunner
+
+__all__ = ['PointMCDRunner']

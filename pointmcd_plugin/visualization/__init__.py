@@ -1,0 +1,3 @@
+from .point_cls_visualizer import PointClsVisualizer
+
+__all__ = ['PointClsVisualizer']
