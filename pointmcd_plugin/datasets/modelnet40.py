@@ -85,6 +85,10 @@ class ModelNet40HDF5Dataset(ShapeDataset):
             with open(list_file) as f:
                 names = [osp.basename(line.strip()) for line in f
                          if line.strip()]
+            if not names:
+                raise ValueError(f'{list_file} lists no shards; expected one '
+                                 f'{self.FILE_PREFIX}{part}<k>.h5 per line '
+                                 f'({self.SOURCE})')
             files = [osp.join(root, n) for n in names]
             missing = [f for f in files if not osp.isfile(f)]
             if missing:
@@ -134,7 +138,8 @@ class ModelNet40HDF5Dataset(ShapeDataset):
             if len(label) != len(data):
                 raise ValueError(f'{path}: {len(data)} clouds but '
                                  f'{len(label)} labels')
-            if label.min() < 0 or label.max() >= len(classes):
+            if len(label) and (label.min() < 0 or
+                               label.max() >= len(classes)):
                 raise ValueError(f'{path}: labels span [{label.min()}, '
                                  f'{label.max()}] but {names_source} has '
                                  f'{len(classes)} classes')

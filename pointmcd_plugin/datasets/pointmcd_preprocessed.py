@@ -57,6 +57,10 @@ class PointMCDPreprocessedDataset(ShapeDataset):
     VISIBILITY_DIR = ''
     LABEL_KEY = 'gt_label'
     EXPECTED = 'class_list.txt, {{train,test}}_list.txt and the shape folders'
+    MISSING_HINTS = dict(descriptor_path=(
+        'Teacher descriptors are not in descriptor_root: export those of '
+        'every shape of the split first (the authors export them to '
+        'expt/mv_cdw/<class>/<name>_mv_cdw.xyz).'))
 
     def __init__(self,
                  data_root: str,

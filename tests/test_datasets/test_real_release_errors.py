@@ -114,7 +114,8 @@ def test_shapes_missing_on_disk_are_counted_and_named_when_built(tmp_path):
         ModelNet40ResampledDataset(root, split='train')
     msg = str(e.value)
     assert '12 of 14 samples' in msg and 'modelnet40_train.txt' in msg
-    assert osp.join(root, 'bathtub', 'bathtub_0001.txt') in msg
+    assert 'bathtub_0001: ' + osp.join(root, 'bathtub',
+                                       'bathtub_0001.txt') in msg
     assert '... and 2 more' in msg and 'partial download' in msg
     # ShapeNetPart: a json entry whose file is gone.
     proot = str(tmp_path / 'part')
@@ -125,6 +126,22 @@ def test_shapes_missing_on_disk_are_counted_and_named_when_built(tmp_path):
     with pytest.raises(FileNotFoundError,
                        match=f'(?s)1 of 4 samples .*{shape}.txt'):
         ShapeNetPartDataset(proot, split='trainval')
+
+
+def test_empty_hdf5_shards_and_shard_lists_are_named(tmp_path):
+    import h5py
+    root = str(tmp_path)
+    write_modelnet40_hdf5(root)
+    with h5py.File(osp.join(root, 'ply_data_test0.h5'), 'w') as f:
+        f['data'] = np.zeros((0, 8, 3), np.float32)
+        f['label'] = np.zeros((0, 1), np.uint8)
+    with pytest.raises(ValueError,
+                       match="'test' split .* no samples: "
+                       'ply_data_test0.h5 lists none'):
+        ModelNet40HDF5Dataset(root, split='test')
+    open(osp.join(root, 'train_files.txt'), 'w').close()
+    with pytest.raises(ValueError, match='train_files.txt lists no shards'):
+        ModelNet40HDF5Dataset(root, split='train')
 
 
 def test_a_truncated_hdf5_file_is_named(tmp_path):

@@ -54,6 +54,13 @@ def test_hook_writes_the_misclassified_shapes(tmp_path):
                          outputs)
     out_dir = osp.join(str(tmp_path), '20261125_000000', 'show')
     assert os.listdir(out_dir) == ['1_vase_as_bottle.png']
+    # A second test run writes to its own folder, not a nested one.
+    runner.timestamp = '20261125_000001'
+    hook.before_test(runner)
+    hook.after_test_iter(runner, 0, dict(inputs=dict(points=points)),
+                         outputs)
+    assert os.listdir(osp.join(str(tmp_path), '20261125_000001', 'show')) \
+        == ['1_vase_as_bottle.png']
     # Switched off (the default): nothing drawn.
     off = PointClsVisualizationHook(test_out_dir='none')
     off.before_test(runner)

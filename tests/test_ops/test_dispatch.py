@@ -33,7 +33,9 @@ def test_detection_does_not_call_the_segfaulting_version_queries():
         mmcv.ops.get_compiler_version = crash
         torch.cuda.is_available = lambda: True
         from pointmcd_plugin.ops import knn, mmcv_cuda_ops_available
-        assert mmcv_cuda_ops_available() is False
+        # False on this CPU machine, True on a real GPU with mmcv's kernels:
+        # either way decided without the two version queries.
+        assert isinstance(mmcv_cuda_ops_available(), bool)
         knn(4, torch.rand(1, 16, 3))
         import tests.test_ops.test_knn  # noqa: F401
         print('survived')

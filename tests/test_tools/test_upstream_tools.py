@@ -81,8 +81,8 @@ def test_upstream_train_two_processes_under_torchrun(tiny_synthetic_root,
 
 
 @pytest.mark.slow
-def test_plugin_bases_compose_with_the_mmdet3d_runtime(tiny_synthetic_root,
-                                                        tmp_path):
+def test_plugin_bases_compose_with_the_mmdet3d_runtime(
+        tiny_synthetic_root, tmp_path):
     """No custom_imports, no runner_type: the plugin's model, dataset and
     schedule bases beside mmdet3d's own runtime, through upstream
     train.py (mmengine's plain Runner)."""

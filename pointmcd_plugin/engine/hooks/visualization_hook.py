@@ -2,6 +2,7 @@ import os.path as osp
 from typing import Optional, Sequence
 
 from mmdet3d.registry import HOOKS
+from mmengine.dist import get_rank
 from mmengine.hooks import Hook
 from mmengine.utils import mkdir_or_exist
 from mmengine.visualization import Visualizer
@@ -52,6 +53,7 @@ class PointClsVisualizationHook(Hook):
         self.show = show
         self.wait_time = wait_time
         self.test_out_dir = test_out_dir
+        self._out_dir: Optional[str] = None  # under the run's log folder
         self.draw_gt = draw_gt
         self.draw_pred = draw_pred
         self._test_index = 0
@@ -83,10 +85,11 @@ class PointClsVisualizationHook(Hook):
             wait_time=self.wait_time, step=runner.iter)
 
     def before_test(self, runner) -> None:
+        self._out_dir = None
         if self.draw and self.test_out_dir is not None:
-            self.test_out_dir = osp.join(runner.work_dir, runner.timestamp,
-                                         self.test_out_dir)
-            mkdir_or_exist(self.test_out_dir)
+            self._out_dir = osp.join(runner.work_dir, runner.timestamp,
+                                     self.test_out_dir)
+            mkdir_or_exist(self._out_dir)
 
     def after_test_iter(self, runner, batch_idx: int, data_batch: dict,
                         outputs: Sequence) -> None:
@@ -95,7 +98,9 @@ class PointClsVisualizationHook(Hook):
         classes = (runner.test_dataloader.dataset.metainfo or {}).get(
             'classes')
         for i, sample in enumerate(outputs):
-            index = sample.metainfo.get('sample_idx', self._test_index)
+            # Without a sample_idx, number by rank and position.
+            index = sample.metainfo.get(
+                'sample_idx', f'{get_rank()}-{self._test_index}')
             self._test_index += 1
             gt = int(sample.gt_label.reshape(-1)[0])
             pred = int(sample.pred_label.reshape(-1)[0])
@@ -104,8 +109,8 @@ class PointClsVisualizationHook(Hook):
             name = f'{index}_{classes[gt] if classes else gt}_as_' \
                    f'{classes[pred] if classes else pred}'
             out_file = None
-            if self.test_out_dir is not None:
-                out_file = osp.join(self.test_out_dir, name + '.png')
+            if self._out_dir is not None:
+                out_file = osp.join(self._out_dir, name + '.png')
             self._visualizer.add_datasample(
                 name, self._points(data_batch, i), sample,
                 draw_gt=self.draw_gt, draw_pred=self.draw_pred,

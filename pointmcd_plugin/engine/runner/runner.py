@@ -20,8 +20,8 @@ upstream ``tools/train.py`` and ``tools/test.py`` look a ``runner_type`` up
 import os
 from typing import Dict, Optional, Union
 
-import torch
 import torch.distributed as dist
+from mmengine.device import get_device
 from mmengine.dist import is_distributed
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
@@ -34,8 +34,9 @@ TORCHRUN_ENV = ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
 
 
 def cpu_distributed(launcher: str) -> bool:
-    """Whether this is a distributed launch on a host without a GPU."""
-    return launcher != 'none' and not torch.cuda.is_available()
+    """Whether this is a distributed launch on a host without any
+    accelerator mmengine knows (CUDA, NPU, MLU, MPS, MUSA)."""
+    return launcher != 'none' and get_device() == 'cpu'
 
 
 def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
