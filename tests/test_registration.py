@@ -16,8 +16,11 @@ EXPECTED = {
                'SyntheticShapesPartSegDataset', 'SyntheticShapesCoreDataset'],
     TRANSFORMS: ['SamplePoints', 'ShufflePoints', 'RandomScaleShiftPoints',
                  'JitterPoints', 'RandomRotatePoints', 'NormalizePoints',
-                 'RenderPointViews',
-                 'LoadTeacherDescriptors', 'PackPointInputs'],
+                 'ComputeViewVisibility', 'RenderPointViews',
+                 'LoadShapePoints', 'LoadMultiViewImages',
+                 'LoadViewVisibility', 'LoadViewPartLabels',
+                 'LoadTeacherKnowledge', 'PackPointInputs',
+                 'PackDistillInputs'],
     METRICS: ['PointClsMetric'],
     HOOKS: ['NumClassesCheckHook', 'PointClsVisualizationHook'],
     VISUALIZERS: ['PointClsVisualizer'],
@@ -45,6 +48,3 @@ def test_configs_load_with_upstream_base_and_custom_imports():
     assert cfg.model.type == 'pointmcd_plugin.PointClassifier'
     assert cfg.runner_type == 'PointMCDRunner'
 
-
-def test_multiview_transform_is_registered():
-    assert TRANSFORMS.get('RenderPointViews') is not None

@@ -31,19 +31,18 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import numpy as np  # noqa: E402
 
 from pointmcd_plugin.datasets.synthetic import CLASSES, make_shape  # noqa
-from pointmcd_plugin.datasets.transforms import RenderPointViews  # noqa
+from pointmcd_plugin.datasets.transforms import ComputeViewVisibility  # noqa
 
 DENSE_POINTS = 20000
-REFERENCE = dict(visibility='zbuffer', visibility_size=320, slope=3.0,
+REFERENCE = dict(method='zbuffer', image_size=320, slope=3.0,
                  tolerance=0.01, cull_backfaces=True)
 METHODS = [
-    ('zbuffer (default)', dict(visibility='zbuffer'), False),
-    ('zbuffer slope 1.5', dict(visibility='zbuffer', slope=1.5), False),
-    ('zbuffer 128 px', dict(visibility='zbuffer', visibility_size=128),
-     False),
-    ('hpr (default)', dict(visibility='hpr'), False),
-    ('zbuffer +cull', dict(visibility='zbuffer', cull_backfaces=True), True),
-    ('hpr +cull', dict(visibility='hpr', cull_backfaces=True), True),
+    ('zbuffer (default)', dict(method='zbuffer'), False),
+    ('zbuffer slope 1.5', dict(method='zbuffer', slope=1.5), False),
+    ('zbuffer 128 px', dict(method='zbuffer', image_size=128), False),
+    ('hpr (default)', dict(method='hpr'), False),
+    ('zbuffer +cull', dict(method='zbuffer', cull_backfaces=True), True),
+    ('hpr +cull', dict(method='hpr', cull_backfaces=True), True),
 ]
 
 
@@ -53,8 +52,8 @@ def main():
     p.add_argument('--points', type=int, default=1024)
     p.add_argument('--views', default='modelnet40_12')
     args = p.parse_args()
-    reference = RenderPointViews(views=args.views, with_images=False,
-                                 normalize=False, **REFERENCE)
+    reference = ComputeViewVisibility(views=args.views, normalize=False,
+                                      **REFERENCE)
     clouds, truths = [], []
     for c, name in enumerate(CLASSES):
         for i in range(args.shapes_per_class):
@@ -71,8 +70,8 @@ def main():
     print(f'{"method":<26} {"FP":>6} {"FN":>6} {"underside":>9} '
           f'{"top":>6}')
     for label, cfg, with_normals in METHODS:
-        render = RenderPointViews(views=args.views, with_images=False,
-                                  normalize=False, **cfg)
+        render = ComputeViewVisibility(views=args.views, normalize=False,
+                                       **cfg)
         fp = fn = hidden = shown = under = n_under = top = n_top = 0
         for cloud, truth in zip(clouds, truths):
             pts = cloud if with_normals else cloud[:, :3].copy()

@@ -1,65 +1,11 @@
-import contextlib
 import os
 import os.path as osp
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import h5py
-import numpy as np
+from mmengine import fileio
 from mmengine.dataset import BaseDataset
 
-
-def read_text_rows(path: str,
-                   columns: Sequence[str],
-                   delimiter: Optional[str] = None,
-                   max_rows: Optional[int] = None,
-                   source: str = '') -> np.ndarray:
-    """(rows, len(columns)) float32 array from a text file of numbers.
-
-    Every failure names the file and the expected row format: a missing
-    file, a file numpy cannot parse (truncated, another delimiter, ragged
-    rows), the wrong number of columns, or no rows at all.
-
-    Args:
-        path (str): The file.
-        columns (Sequence[str]): Names of the expected columns.
-        delimiter (str, optional): Column separator; None for whitespace.
-        max_rows (int, optional): Read only the first rows.
-        source (str): Where the release comes from, for the messages.
-    """
-    sep = {None: ' ', ',': ',', ';': ';'}.get(delimiter, delimiter)
-    expected = f'rows "{sep.join(columns)}" ({len(columns)} columns)'
-    where = f' ({source})' if source else ''
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} is missing; expected a file of '
-                                f'{expected}{where}')
-    try:
-        rows = np.loadtxt(path, dtype=np.float32, ndmin=2,
-                          delimiter=delimiter, max_rows=max_rows)
-    except (OSError, ValueError) as e:
-        raise ValueError(f'{path}: cannot be read as {expected}: {e}. Is '
-                         f'the file truncated or in another format?{where}'
-                         ) from e
-    if rows.shape[0] == 0:
-        raise ValueError(f'{path} is empty; expected {expected}{where}')
-    if rows.shape[1] != len(columns):
-        raise ValueError(f'{path}: expected {expected}, got '
-                         f'{rows.shape[1]} columns{where}')
-    return rows
-
-
-@contextlib.contextmanager
-def open_hdf5(path: str, source: str = '') -> Iterator[h5py.File]:
-    """Open (and read inside) an HDF5 file; h5py's errors, which name no
-    file ("truncated file", "file signature not found"), are re-raised
-    naming it."""
-    try:
-        with h5py.File(path, 'r') as f:
-            yield f
-    except OSError as e:
-        where = f' ({source})' if source else ''
-        raise OSError(f'{path}: cannot be read as HDF5: {e}. The file is '
-                      'probably truncated or corrupt: download it again'
-                      f'{where}') from e
+from .fileio import read_lines
 
 
 class ShapeDataset(BaseDataset):
@@ -75,6 +21,12 @@ class ShapeDataset(BaseDataset):
     ``_path`` or ``_paths``) must exist, else one error counts and names
     the missing ones.
 
+    Datasets list paths and ids; per-sample files are read by the
+    pipeline's ``Load*`` transforms (HDF5 releases are held in memory and
+    put ``points`` into the info themselves). Every sample carries
+    ``sample_idx``, ``shape_id`` (from the release's own files where it
+    has them) and its class under ``LABEL_KEY``.
+
     Subclasses set ``SOURCE`` (where the release comes from), ``EXPECTED``
     (the files ``data_root`` holds) and, if other than train/test,
     ``SPLITS`` and ``SPLIT_PARTS`` (splits made of several of the release's
@@ -86,11 +38,18 @@ class ShapeDataset(BaseDataset):
     EXPECTED: str = 'the files of the release'
     SPLITS = ('train', 'test')
     SPLIT_PARTS: Dict[str, Tuple[str, ...]] = {}
+    # Info key of the class index (get_cat_ids, class-balanced samplers).
+    LABEL_KEY = 'gt_label'
     # Samples named in a missing-file error (all are counted).
     MAX_MISSING_SHOWN = 10
     # What to do about a missing per-sample file, by data-list key
     # (default: a partial download).
     MISSING_HINTS: Dict[str, str] = {}
+    # The transform that reads each kind of per-sample file.
+    LOADERS = dict(pts_path='LoadShapePoints', img_paths='LoadMultiViewImages',
+                   vis_path='LoadViewVisibility',
+                   view_label_paths='LoadViewPartLabels',
+                   descriptor_path='LoadTeacherKnowledge')
 
     def __init__(self,
                  data_root: str,
@@ -98,11 +57,13 @@ class ShapeDataset(BaseDataset):
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  metainfo: Optional[Dict] = None,
+                 backend_args: Optional[Dict] = None,
                  **kwargs) -> None:
         if split not in self.SPLITS:
             raise ValueError(f'split must be one of {self.SPLITS}, got '
                              f'{split!r}')
         self.split = split
+        self.backend_args = backend_args
         self._listing = f'the {split} split of the release'
         super().__init__(data_root=data_root, pipeline=pipeline,
                          test_mode=test_mode, metainfo=metainfo, **kwargs)
@@ -111,7 +72,8 @@ class ShapeDataset(BaseDataset):
         return self.EXPECTED.format(split=self.split)
 
     def full_init(self) -> None:
-        if not self._fully_initialized and not osp.isdir(self.data_root):
+        if not self._fully_initialized and not fileio.isdir(
+                self.data_root, backend_args=self.backend_args):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data_root {self.data_root!r} does '
                 f'not exist or is not a folder. Expected '
@@ -128,7 +90,27 @@ class ShapeDataset(BaseDataset):
                 'none. Is the file empty or the download incomplete? '
                 f'({self.SOURCE})')
         self._check_sample_files(data_list)
+        self._check_pipeline_reads(data_list[0])
         return data_list
+
+    def _check_pipeline_reads(self, info: dict) -> None:
+        """A non-empty pipeline must read every kind of file the data list
+        names (else the files would be listed, checked and never read)."""
+        names = set()
+        stack = list(getattr(self.pipeline, 'transforms', []))
+        while stack:
+            t = stack.pop()
+            names.add(type(t).__name__)
+            stack += list(getattr(t, 'transforms', []) or [])
+        if not names:
+            return
+        for key, loader in self.LOADERS.items():
+            if key in info and loader not in names:
+                raise ValueError(
+                    f'{type(self).__name__} lists each sample\'s {key} but '
+                    f'its pipeline does not read it: add '
+                    f'dict(type={loader!r}) to the pipeline (before the '
+                    'transforms that use what it loads)')
 
     def _check_sample_files(self, data_list: List[dict]) -> None:
         """Every per-sample file the data list names exists; else one error
@@ -136,19 +118,7 @@ class ShapeDataset(BaseDataset):
         names the first of them. Each folder is listed once (not one
         ``stat`` per file: the authors' ModelNet40 layout names about 15
         files per shape), so the check stays cheap on network storage."""
-        listings: Dict[str, set] = {}
-
-        def exists(path: str) -> bool:
-            folder, name = osp.split(path)
-            if folder not in listings:
-                try:
-                    listings[folder] = {
-                        e.name for e in os.scandir(folder or '.')
-                        if e.is_file()}
-                except (FileNotFoundError, NotADirectoryError):
-                    listings[folder] = set()
-            return name in listings[folder]
-
+        exists = self._exists_check()
         missing: Dict[str, List[Tuple[str, str]]] = {}
         for info in data_list:
             for key, value in info.items():
@@ -180,6 +150,27 @@ class ShapeDataset(BaseDataset):
         raise FileNotFoundError(f'{type(self).__name__} under '
                                 f'{self.data_root}: ' + '\n'.join(parts))
 
+    def _exists_check(self) -> Callable[[str], bool]:
+        """A file-existence test for many paths: on local storage each
+        folder is listed once, elsewhere each file is asked for."""
+        backend = fileio.get_file_backend(self.data_root,
+                                          backend_args=self.backend_args)
+        if not isinstance(backend, fileio.LocalBackend):
+            return lambda path: fileio.exists(path, self.backend_args)
+        listings: Dict[str, set] = {}
+
+        def exists(path: str) -> bool:
+            folder, name = osp.split(path)
+            if folder not in listings:
+                try:
+                    listings[folder] = {
+                        e.name for e in os.scandir(folder or '.')
+                        if e.is_file()}
+                except (FileNotFoundError, NotADirectoryError):
+                    listings[folder] = set()
+            return name in listings[folder]
+        return exists
+
     def _split_parts(self) -> Tuple[str, ...]:
         """The release's splits that make up ``self.split``."""
         return self.SPLIT_PARTS.get(self.split, (self.split, ))
@@ -192,13 +183,14 @@ class ShapeDataset(BaseDataset):
         for the error raised when ``name`` is missing.
         """
         path = osp.join(self.data_root, name)
-        if not osp.isfile(path):
+        try:
+            return read_lines(path, 'a listing file',
+                              backend_args=self.backend_args)
+        except FileNotFoundError as e:
             raise FileNotFoundError(
                 f'{type(self).__name__}: {path} is missing. Expected '
                 f'{expected or self._expected()} under data_root '
-                f'({self.SOURCE}).')
-        with open(path) as f:
-            return [line.strip() for line in f if line.strip()]
+                f'({self.SOURCE}).') from e
 
     def _adopt_classes(self, names: List[str], source: str) -> List[str]:
         """Check class names read from ``source`` against the metainfo's
@@ -212,3 +204,7 @@ class ShapeDataset(BaseDataset):
                 'matches the file.')
         self._metainfo['classes'] = tuple(names)
         return list(names)
+
+    def get_cat_ids(self, idx: int) -> List[int]:
+        """The sample's class index, read from the data list (no file)."""
+        return [int(super().get_data_info(idx)[self.LABEL_KEY])]

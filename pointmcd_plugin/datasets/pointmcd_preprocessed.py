@@ -7,16 +7,14 @@ the teacher's per-view descriptors. They differ in folder names, point file
 format and views, which the two dataset classes set as attributes.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-import mmcv
-import numpy as np
 from mmdet3d.registry import DATASETS
-from PIL import Image
 
-from .base import ShapeDataset, read_text_rows
+from .base import ShapeDataset
 from .modelnet40 import MODELNET40_CLASSES
 from .shapenet_part import SHAPENETPART_PART_IDS
+from .transforms.loading import XYZ, point_file_format
 
 POINTMCD_SOURCE = (
     "the PointMCD authors' pre-processed {dataset}, linked from the README "
@@ -28,24 +26,28 @@ POINTMCD_SOURCE = (
 class PointMCDPreprocessedDataset(ShapeDataset):
     """Base of the authors' layouts (see the subclasses for the files).
 
-    Samples carry ``points`` (P, 3) float32, the class index under
-    ``LABEL_KEY``, ``shape_id`` and, as requested, ``images`` (K, H, W, 3)
-    float32 in [0, 1], ``visibility`` (P, K) bool and
-    ``teacher_descriptors`` (K, D) float32.
+    The data list has the class index under ``LABEL_KEY``, ``shape_id``,
+    ``num_views`` and the paths of the sample's files, all checked to
+    exist when the dataset is built; the pipeline's transforms read them:
+    ``LoadShapePoints`` (``pts_path``: ``points`` (P, 3) float32),
+    ``LoadMultiViewImages`` (``img_paths``: ``img``, K (H, W, 3) uint8
+    views), ``LoadViewVisibility`` (``vis_path``: ``visibility`` (P, K)
+    bool) and ``LoadTeacherKnowledge`` (``descriptor_path``:
+    ``teacher_descriptors`` (K, D) float32).
 
     Visibility read from files describes the un-augmented points (the
-    authors do not recompute it); ``RenderPointViews(with_images=False)``
-    recomputes it on the augmented points instead.
+    authors do not recompute it); ``ComputeViewVisibility`` recomputes it
+    on the augmented points instead.
 
     Args:
         data_root (str): Folder of the pre-processed dataset.
         split (str): ``'train'`` or ``'test'``.
-        load_images (bool): Read the K pre-rendered views.
-        load_visibility (bool): Read the (P, K) visibility file.
+        load_images (bool): List the K pre-rendered views.
+        load_visibility (bool): List the (P, K) visibility file.
         descriptor_root (str, optional): The folder teacher descriptors
             were exported to (the authors' ``expt`` folder, also linked
-            from their README); read from
-            ``mv_cdw/<class>/<name>_mv_cdw.xyz`` as (K, D) rows.
+            from their README): list
+            ``mv_cdw/<class>/<name>_mv_cdw.xyz`` ((K, D) rows).
     """
     DATASET = ''
     POINTS_DIR = ''
@@ -68,15 +70,11 @@ class PointMCDPreprocessedDataset(ShapeDataset):
                  load_images: bool = False,
                  load_visibility: bool = False,
                  descriptor_root: Optional[str] = None,
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 metainfo: Optional[Dict] = None,
                  **kwargs) -> None:
         self.load_images = load_images
         self.load_visibility = load_visibility
         self.descriptor_root = descriptor_root
-        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
-                         test_mode=test_mode, metainfo=metainfo, **kwargs)
+        super().__init__(data_root=data_root, split=split, **kwargs)
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,7 +97,7 @@ class PointMCDPreprocessedDataset(ShapeDataset):
                 raise ValueError(f'{self._listing}: {name!r} is not '
                                  '"<class>_<4 digits>" with a listed class')
             info = {'sample_idx': i, 'shape_id': name,
-                    'class_name': cls_name,
+                    'class_name': cls_name, 'num_views': self.num_views,
                     self.LABEL_KEY: classes.index(cls_name)}
             self._add_paths(info)
             data_list.append(info)
@@ -118,6 +116,7 @@ class PointMCDPreprocessedDataset(ShapeDataset):
         """The sample's files, as requested (all checked to exist when the
         dataset is built)."""
         info['pts_path'] = self._path(self.POINTS_DIR, info, self.POINTS_EXT)
+        info['pts_format'] = self._point_format(info)
         if self.load_visibility:
             info['vis_path'] = self._path(self.VISIBILITY_DIR, info,
                                           '_mvv.xyz')
@@ -128,64 +127,10 @@ class PointMCDPreprocessedDataset(ShapeDataset):
             info['descriptor_path'] = self._path(
                 'mv_cdw', info, '_mv_cdw.xyz', root=self.descriptor_root)
 
-    def _read_points(self, info: dict) -> None:
-        """Fill ``info['points']`` (and what else the point file holds)."""
-        info['points'] = read_text_rows(
-            info['pts_path'], self.POINT_COLUMNS, self.POINTS_DELIMITER,
-            source=self.SOURCE)
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        self._read_points(info)
-        num_points = len(info['points'])
-        if self.load_visibility:
-            path = info['vis_path']
-            vis = read_text_rows(
-                path, [f'view{k}' for k in range(self.num_views)],
-                source=self.SOURCE)
-            if len(vis) != num_points:
-                raise ValueError(f'{path}: {len(vis)} visibility rows for '
-                                 f'the {num_points} points of '
-                                 f'{info["pts_path"]}')
-            info['visibility'] = vis > 0.5
-        if self.load_images:
-            views = []
-            for path in info['img_paths']:
-                try:
-                    views.append(mmcv.imread(path, channel_order='rgb'))
-                except Exception as e:  # cv2 / PIL errors name no file
-                    raise ValueError(f'{path}: cannot be read as an image: '
-                                     f'{e} ({self.SOURCE})') from e
-                if views[-1] is None:
-                    raise ValueError(f'{path}: cannot be decoded as a JPEG '
-                                     f'view ({self.SOURCE})')
-            shapes = {v.shape for v in views}
-            if len(shapes) != 1:
-                raise ValueError(f'{info["shape_id"]}: views of different '
-                                 f'sizes {sorted(shapes)} in '
-                                 f'{osp.dirname(info["img_paths"][0])}')
-            info['images'] = np.stack(views).astype(np.float32) / 255.0
-        if self.descriptor_root is not None:
-            path = info['descriptor_path']
-            dim = self._descriptor_dim(path) if osp.isfile(path) else 1
-            desc = read_text_rows(path, ['d'] * dim,
-                                  source='exported teacher descriptors, '
-                                  'one row per view')
-            if len(desc) != self.num_views:
-                raise ValueError(f'{path}: expected {self.num_views} view '
-                                 f'descriptors, got {len(desc)}')
-            info['teacher_descriptors'] = desc
-        return info
-
-    @staticmethod
-    def _descriptor_dim(path: str) -> int:
-        """Columns of the first row of a descriptor file (any D is fine,
-        as long as every row has it)."""
-        with open(path) as f:
-            return max(len(f.readline().split()), 1)
-
-    def get_cat_ids(self, idx: int) -> List[int]:
-        return [super().get_data_info(idx)[self.LABEL_KEY]]
+    def _point_format(self, info: dict) -> dict:
+        """How the sample's point file is laid out."""
+        return point_file_format(self.POINT_COLUMNS, self.POINTS_DELIMITER,
+                                 source=self.SOURCE)
 
 
 @DATASETS.register_module()
@@ -231,14 +176,15 @@ class PointMCDShapeNetPartDataset(PointMCDPreprocessedDataset):
       index ``e`` in 1..2 and azimuth index ``a`` in 1..8, read in the
       order ``1_1 .. 1_8, 2_1 .. 2_8`` (``load_images``);
     * ``mv_image_labeled_16/<class>/<name>_<e>_<a>.png``: per-pixel part
-      ids of the views, 50 for background (``load_view_labels``; read as
-      ``view_part_labels`` (16, H, W) int64);
+      ids of the views, 50 for background (``load_view_labels``; read by
+      ``LoadViewPartLabels`` as ``view_part_labels`` (16, H, W) int64);
     * ``mv_visibility_2048x16/<class>/<name>_mvv.xyz``: (2048, 16) 0/1
       visibility (``load_visibility``).
 
-    Samples carry ``points`` (2048, 3), ``pts_part_label`` (2048,) int64,
-    ``category`` (index into ``classes``) and ``shape_id``, plus what is
-    requested (see :class:`PointMCDPreprocessedDataset`).
+    ``LoadShapePoints`` reads ``points`` (2048, 3) and ``pts_part_label``
+    (2048,) int64 (checked against the category's part ids); the data
+    list has ``category`` (index into ``classes``) and ``shape_id``, plus
+    the requested paths (see :class:`PointMCDPreprocessedDataset`).
 
     The files do not say which elevation index 1 and 2 stand for; the view
     order above is kept as is. Check it with ``tools/visualize_views.py``
@@ -272,37 +218,10 @@ class PointMCDShapeNetPartDataset(PointMCDPreprocessedDataset):
         if self.load_view_labels:
             info['view_label_paths'] = self._view_paths(
                 self.LABELED_IMAGES_DIR, info, '.png')
+            info['view_background'] = self.VIEW_BACKGROUND
 
-    def _read_points(self, info: dict) -> None:
-        path = info['pts_path']
-        rows = read_text_rows(path, self.POINT_COLUMNS,
-                              self.POINTS_DELIMITER, source=self.SOURCE)
-        labels = rows[:, 3].astype(np.int64)
-        allowed = self.metainfo['part_ids'][info['class_name']]
-        if not np.isin(labels, allowed).all():
-            raise ValueError(f'{path}: part labels {np.unique(labels)} are '
-                             f'not all part ids {allowed} of '
-                             f'{info["class_name"]}')
-        info['points'] = np.ascontiguousarray(rows[:, :3])
-        info['pts_part_label'] = labels
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        if self.load_view_labels:
-            allowed = list(self.metainfo['part_ids'][info['class_name']])
-            views = []
-            for path in info['view_label_paths']:
-                # PIL keeps the stored values (palette indices or grey
-                # levels), as the authors read them.
-                with Image.open(path) as img:
-                    labels = np.asarray(img, dtype=np.int64)
-                if labels.ndim != 2 or not np.isin(
-                        labels, allowed + [self.VIEW_BACKGROUND]).all():
-                    raise ValueError(
-                        f'{path}: expected a single-channel label image of '
-                        f'part ids {allowed} and {self.VIEW_BACKGROUND} '
-                        f'(background), got shape {labels.shape} with values '
-                        f'{np.unique(labels)[:10]}')
-                views.append(labels)
-            info['view_part_labels'] = np.stack(views)
-        return info
+    def _point_format(self, info: dict) -> dict:
+        return point_file_format(
+            self.POINT_COLUMNS, self.POINTS_DELIMITER, channels=XYZ,
+            part_ids=self.metainfo['part_ids'][info['class_name']],
+            category=info['class_name'], source=self.SOURCE)

@@ -3,7 +3,7 @@ from typing import List, Tuple
 
 from mmdet3d.registry import DATASETS
 
-from .modelnet40 import ModelNet40HDF5Dataset
+from .hdf5_shards import HDF5ShardDataset
 
 # Label order of the ScanObjectNN release (it ships no names file).
 SCANOBJECTNN_CLASSES = ('bag', 'bin', 'box', 'cabinet', 'chair', 'desk',
@@ -19,14 +19,15 @@ SCANOBJECTNN_VARIANTS = {
 
 
 @DATASETS.register_module()
-class ScanObjectNNDataset(ModelNet40HDF5Dataset):
+class ScanObjectNNDataset(HDF5ShardDataset):
     """ScanObjectNN (Uy et al. 2019) from its HDF5 release.
 
     ``data_root`` is the release's ``h5_files`` folder; the variant picks
     ``<folder>/{training,test}_<stem>.h5`` (``data`` (n, 2048, 3),
     ``label`` (n,)): ``'obj_bg'`` (objects with background, the PointMCD
     setting), ``'obj_only'`` or ``'pb_t50_rs'`` (the hardest perturbed
-    variant). The release has no normals.
+    variant). The release has no normals and no shape ids: a sample's
+    ``shape_id`` is ``<folder>/<file>:<row>``.
 
     Args:
         data_root (str): The ``h5_files`` folder.
@@ -46,15 +47,12 @@ class ScanObjectNNDataset(ModelNet40HDF5Dataset):
             raise ValueError(f'variant must be one of '
                              f'{sorted(SCANOBJECTNN_VARIANTS)}, got '
                              f'{variant!r}')
-        if kwargs.get('load_normals'):
-            raise ValueError('ScanObjectNN has no normals; set '
-                             'load_normals=False')
         self.variant = variant
         super().__init__(data_root=data_root, **kwargs)
 
-    def _split_files(self) -> List[str]:
+    def _part_files(self, part: str) -> List[str]:
         folder, stem = SCANOBJECTNN_VARIANTS[self.variant]
-        prefix = 'training' if self.split == 'train' else 'test'
+        prefix = 'training' if part == 'train' else 'test'
         path = osp.join(self.data_root, folder, f'{prefix}_{stem}.h5')
         if not osp.isfile(path):
             raise FileNotFoundError(

@@ -1,12 +1,11 @@
-import json
 import os.path as osp
 from typing import Dict, List, Tuple
 
-import numpy as np
 from mmdet3d.registry import DATASETS
 
-from .base import ShapeDataset, read_text_rows
-from .transforms.point_transforms import normalize_normals
+from .base import ShapeDataset
+from .fileio import read_json_list
+from .transforms.loading import NORMALS, XYZ, point_file_format
 
 # Categories of ShapeNetPart in the order of synsetoffset2category.txt and
 # their part ids in the shared 50-part label space.
@@ -43,11 +42,11 @@ class ShapeNetPartDataset(ShapeDataset):
     ``data_root`` holds ``synsetoffset2category.txt`` (``<Category>\\t<synset>``
     per line), ``train_test_split/shuffled_{train,val,test}_file_list.json``
     (entries ``shape_data/<synset>/<shape>``) and ``<synset>/<shape>.txt``
-    files with rows ``x y z nx ny nz part``. Shape files are read when a
-    sample is fetched.
-
-    Each sample has ``points`` (P, 6) float32 (xyz and normals),
-    ``pts_part_label`` (P,) int64 part ids in the shared label space,
+    files with rows ``x y z nx ny nz part``. The data list names each
+    shape's file (``pts_path``, with ``pts_format``); the pipeline reads it
+    with ``LoadShapePoints``, which adds ``points`` (P, 6) float32 (xyz and
+    unit normals) and ``pts_part_label`` (P,) int64 part ids in the shared
+    label space, checked against the category's. The data list has
     ``category`` (int, index into ``classes``) and ``shape_id``.
 
     Args:
@@ -65,6 +64,7 @@ class ShapeNetPartDataset(ShapeDataset):
     COLUMNS = ('x', 'y', 'z', 'nx', 'ny', 'nz', 'part')
     SPLITS = ('train', 'val', 'test', 'trainval')
     SPLIT_PARTS = dict(trainval=('train', 'val'))
+    LABEL_KEY = 'category'
 
     def _read_categories(self) -> Dict[str, str]:
         """synset -> category name, checked against the metainfo."""
@@ -87,25 +87,21 @@ class ShapeNetPartDataset(ShapeDataset):
     def load_data_list(self) -> List[dict]:
         synsets = self._read_categories()
         classes = list(self.metainfo['classes'])
+        formats = {
+            name: point_file_format(
+                self.COLUMNS, channels=XYZ + NORMALS,
+                part_ids=self.metainfo['part_ids'][name], category=name,
+                source=self.SOURCE)
+            for name in classes}
         data_list = []
         listings = []
         for split in self._split_parts():
             path = osp.join(self.data_root, 'train_test_split',
                             f'shuffled_{split}_file_list.json')
             listings.append(path)
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'{path} is missing ({self.SOURCE}).')
-            with open(path) as f:
-                try:
-                    entries = json.load(f)
-                except ValueError as e:
-                    raise ValueError(f'{path}: not valid JSON ({e}); expected '
-                                     'a list of "shape_data/<synset>/<shape>"'
-                                     ) from e
-            if not isinstance(entries, list):
-                raise ValueError(f'{path}: expected a JSON list of '
-                                 '"shape_data/<synset>/<shape>", got '
-                                 f'{type(entries).__name__}')
+            entries = read_json_list(
+                path, 'a list of "shape_data/<synset>/<shape>"',
+                backend_args=self.backend_args, source=self.SOURCE)
             for entry in entries:
                 parts = entry.split('/') if isinstance(entry, str) else []
                 if len(parts) != 3 or parts[1] not in synsets:
@@ -114,29 +110,12 @@ class ShapeNetPartDataset(ShapeDataset):
                         '"shape_data/<synset>/<shape>" with a synset listed '
                         'in synsetoffset2category.txt')
                 _, synset, shape = parts
+                category = synsets[synset]
                 data_list.append(dict(
                     pts_path=osp.join(self.data_root, synset, shape + '.txt'),
-                    shape_id=shape,
-                    category=classes.index(synsets[synset])))
+                    pts_format=formats[category], shape_id=shape,
+                    category=classes.index(category)))
         self._listing = ' and '.join(listings)
         for i, info in enumerate(data_list):
             info['sample_idx'] = i
         return data_list
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        path = info['pts_path']
-        rows = read_text_rows(path, self.COLUMNS, source=self.SOURCE)
-        labels = rows[:, 6].astype(np.int64)
-        category = self.metainfo['classes'][info['category']]
-        allowed = self.metainfo['part_ids'][category]
-        if not np.isin(labels, allowed).all():
-            raise ValueError(f'{path}: part labels {np.unique(labels)} are '
-                             f'not all part ids {allowed} of {category}')
-        rows[:, 3:6] = normalize_normals(rows[:, 3:6])
-        info['points'] = np.ascontiguousarray(rows[:, :6])
-        info['pts_part_label'] = labels
-        return info
-
-    def get_cat_ids(self, idx: int) -> List[int]:
-        return [super().get_data_info(idx)['category']]

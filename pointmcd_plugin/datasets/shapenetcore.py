@@ -1,12 +1,11 @@
 import glob
-import json
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 from mmdet3d.registry import DATASETS
 
-from .base import open_hdf5
-from .modelnet40 import ModelNet40HDF5Dataset
+from .fileio import open_hdf5, read_json_list
+from .hdf5_shards import HDF5ShardDataset
 
 SHAPENETCORE_V2_SOURCE = (
     'shapenetcorev2_hdf5_2048.zip from github.com/AnTao97/PointCloudDatasets '
@@ -15,21 +14,8 @@ SHAPENETCORE_V2_SOURCE = (
     '{train,val,test}<k>.h5 and their <shard>_id2name.json')
 
 
-def _json_list(path: str) -> List[str]:
-    with open(path) as f:
-        try:
-            items = json.load(f)
-        except ValueError as e:
-            raise ValueError(f'{path}: not valid JSON ({e}); expected a '
-                             'list with one entry per shape') from e
-    if not isinstance(items, list):
-        raise ValueError(f'{path}: expected a JSON list (one entry per '
-                         f'shape), got {type(items).__name__}')
-    return items
-
-
 @DATASETS.register_module()
-class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
+class ShapeNetCoreV2HDF5Dataset(HDF5ShardDataset):
     """ShapeNetCore v2 in the HDF5 layout of AnTao97/PointCloudDatasets.
 
     ``data_root`` (``shapenetcorev2_hdf5_2048``) holds, per split
@@ -58,16 +44,7 @@ class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
     SPLIT_PARTS = dict(trainval=('train', 'val'),
                        all=('train', 'val', 'test'))
     EXPECTED = '{{train,val,test}}<k>.h5 with <shard>_id2name.json'
-    FILE_PREFIX = ''
-
-    def __init__(self, data_root: str, split: str = 'train',
-                 pipeline: Sequence = (), test_mode: bool = False,
-                 metainfo: Optional[Dict] = None, **kwargs) -> None:
-        if kwargs.get('load_normals'):
-            raise ValueError('shapenetcorev2_hdf5_2048 has no normals; set '
-                             'load_normals=False')
-        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
-                         test_mode=test_mode, metainfo=metainfo, **kwargs)
+    ID_FILE = '{prefix}{index}_id2file.json'
 
     def _read_class_names(self) -> Tuple[List[str], str]:
         if osp.isfile(osp.join(self.data_root, 'shape_names.txt')):
@@ -84,7 +61,8 @@ class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
                     raise KeyError(f'{path} has no \'label\' dataset; found '
                                    f'{list(f.keys())}')
                 labels = f['label'][:].reshape(-1)
-            shape_names = _json_list(name_file)
+            shape_names = read_json_list(name_file, 'the category name of '
+                                         'every shape', source=self.SOURCE)
             if len(shape_names) != len(labels):
                 raise ValueError(f'{name_file} names {len(shape_names)} '
                                  f'shapes but {path} has {len(labels)}')
@@ -110,14 +88,7 @@ class ShapeNetCoreV2HDF5Dataset(ModelNet40HDF5Dataset):
         return ([named_in[i][0] for i in ids],
                 f'the {len(name_files)} _id2name.json files')
 
-    def _shard_extras(self, path: str, num: int) -> List[dict]:
-        """``shape_id`` of each cloud, from the shard's ``_id2file.json``
-        when the release has it."""
-        file_json = osp.splitext(path)[0] + '_id2file.json'
-        if not osp.isfile(file_json):
-            return [{}] * num
-        files = _json_list(file_json)
-        if len(files) != num:
-            raise ValueError(f'{file_json} names {len(files)} files but '
-                             f'{path} has {num} shapes')
-        return [dict(shape_id=str(x)) for x in files]
+    def _shape_id(self, entry) -> str:
+        """The release's entry as it is (model ids repeat across
+        categories)."""
+        return str(entry)

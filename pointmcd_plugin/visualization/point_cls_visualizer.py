@@ -38,18 +38,15 @@ class PointClsVisualizer(Visualizer):
                  **kwargs) -> None:
         super().__init__(name=name, vis_backends=vis_backends,
                          save_dir=save_dir, **kwargs)
-        self.render = RenderPointViews(views=views, image_size=image_size,
-                                       visibility=None, with_images=True)
+        self.render = RenderPointViews(views=views, image_size=image_size)
 
     def draw_shape(self, points: np.ndarray) -> np.ndarray:
         """(H, K * H, 3) uint8 RGB image of ``points`` (N, C >= 3) seen
         from the K cameras."""
         points = np.asarray(points, dtype=np.float32)
         self.render.shading = 'normal' if points.shape[1] >= 6 else 'depth'
-        grey = self.render(dict(points=points))['images']  # (K, H, W)
-        strip = np.concatenate(list(grey), axis=1)
-        return np.repeat((strip * 255).round().astype(np.uint8)[..., None],
-                         3, axis=2)
+        views = self.render(dict(points=points))['img']  # K x (H, W, 1)
+        return np.repeat(np.concatenate(views, axis=1), 3, axis=2)
 
     def _name(self, label: Optional[int]) -> str:
         classes = (self.dataset_meta or {}).get('classes')

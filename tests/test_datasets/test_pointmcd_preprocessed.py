@@ -12,6 +12,11 @@ from pointmcd_plugin.datasets import (MODELNET40_CLASSES,
 from pointmcd_plugin.datasets.pointmcd_preprocessed import \
     POINTMCD_SHAPENETPART_PART_IDS
 
+# What the authors' files hold, read by the plugin's Load* transforms.
+LOAD_ALL = [dict(type='LoadShapePoints'), dict(type='LoadMultiViewImages'),
+            dict(type='LoadViewVisibility'),
+            dict(type='LoadTeacherKnowledge')]
+
 
 def write_authors_layout(root, expt):
     """The structure the PointMCD authors' loaders read."""
@@ -52,20 +57,21 @@ def test_reads_points_views_visibility_and_descriptors(tmp_path):
     os.makedirs(root)
     data = write_authors_layout(root, expt)
     ds = PointMCDModelNet40Dataset(root, split='train', load_images=True,
-                                   load_visibility=True, descriptor_root=expt)
+                                   load_visibility=True, descriptor_root=expt,
+                                   pipeline=LOAD_ALL)
     assert len(ds) == 2
-    info = ds.get_data_info(1)
+    info = ds[1]
     pts, vis, desc = data['night_stand_0042']
     assert info['gt_label'] == MODELNET40_CLASSES.index('night_stand')
     np.testing.assert_allclose(info['points'], pts, atol=1e-6)
     np.testing.assert_array_equal(info['visibility'], vis)
     np.testing.assert_allclose(info['teacher_descriptors'], desc, atol=1e-6)
-    assert info['images'].shape == (12, 16, 16, 3)
+    assert len(info['img']) == 12 and info['img'][0].shape == (16, 16, 3)
+    assert info['img'][0].dtype == np.uint8
     # View k is red 10 * k, blue 255 (JPEG is lossy: a few levels).
-    np.testing.assert_allclose(info['images'][4, 8, 8] * 255, [50, 0, 255],
-                               atol=6)
+    np.testing.assert_allclose(info['img'][4][8, 8], [50, 0, 255], atol=6)
     packed = TRANSFORMS.build(dict(type='PackPointInputs'))(info)
-    assert packed['inputs']['images'].shape == (12, 3, 16, 16)
+    assert packed['inputs']['img'].shape == (12, 3, 16, 16)
     assert packed['data_samples'].teacher_descriptors.shape == (12, 8)
     assert packed['data_samples'].visibility.shape == (1024, 12)
 
@@ -140,9 +146,10 @@ def test_reads_the_authors_shapenetpart_layout(tmp_path):
     data = write_authors_shapenetpart(root, expt)
     ds = PointMCDShapeNetPartDataset(
         root, split='train', load_images=True, load_visibility=True,
-        load_view_labels=True, descriptor_root=expt)
+        load_view_labels=True, descriptor_root=expt,
+        pipeline=LOAD_ALL + [dict(type='LoadViewPartLabels')])
     assert len(ds) == 2 and len(ds.metainfo['classes']) == 16
-    info = ds.get_data_info(0)
+    info = ds[0]
     pts, part, vis, desc, view_labels = data['motorbike_0003']
     assert info['category'] == list(POINTMCD_SHAPENETPART_PART_IDS).index(
         'motorbike')
@@ -152,8 +159,8 @@ def test_reads_the_authors_shapenetpart_layout(tmp_path):
     np.testing.assert_allclose(info['teacher_descriptors'], desc, atol=1e-6)
     np.testing.assert_array_equal(info['view_part_labels'], view_labels)
     # Views in the order 1_1..1_8, 2_1..2_8: view k has red 8 * k.
-    assert info['images'].shape == (16, 12, 12, 3)
-    np.testing.assert_allclose(info['images'][:, 6, 6, 0] * 255,
+    assert len(info['img']) == 16 and info['img'][0].shape == (12, 12, 3)
+    np.testing.assert_allclose([v[6, 6, 0] for v in info['img']],
                                8 * np.arange(16), atol=6)
     packed = TRANSFORMS.build(dict(type='PackPointInputs'))(info)
     sample = packed['data_samples']
@@ -169,15 +176,16 @@ def test_authors_shapenetpart_checks_part_ids(tmp_path):
     write_authors_shapenetpart(root, expt)
     path = osp.join(root, 'point_cloud_labeled_2048', 'mug', 'mug_0147.txt')
     np.savetxt(path, np.array([[0, 0, 0, 3.0]]), fmt='%.1f', delimiter=';')
-    ds = PointMCDShapeNetPartDataset(root, split='test')
+    ds = PointMCDShapeNetPartDataset(
+        root, split='test', pipeline=[dict(type='LoadShapePoints')])
     with pytest.raises(ValueError, match=r'mug_0147.txt: part labels \[3\] '
                        r'are not all part ids \(36, 37\) of mug'):
-        ds.get_data_info(0)
+        ds[0]
     np.savetxt(path, np.array([[0, 0, 0]]), fmt='%.1f', delimiter=';')
     with pytest.raises(ValueError,
                        match=r'expected rows "x;y;z;part" \(4 columns\), '
                        'got 3'):
-        ds.get_data_info(0)
+        ds[0]
     with pytest.raises(FileNotFoundError,
                        match="does not exist.*class_list.txt.*"
                        "keeganhk/PointMCD"):

@@ -13,6 +13,9 @@ from pointmcd_plugin.datasets.synthetic.writer import SPLIT_CODES
 
 REAL_SYNSETS = {'Airplane': '02691156', 'Mug': '03797390'}
 
+# ShapeNetPart lists its point files; LoadShapePoints reads them.
+LOAD = [dict(type='LoadShapePoints')]
+
 
 def write_shapenetpart(root, points=50):
     """The exact structure of shapenetcore_partanno_segmentation_benchmark_v0_normal."""
@@ -46,11 +49,12 @@ def write_shapenetpart(root, points=50):
 
 def test_reads_the_release_layout(tmp_path):
     rows = write_shapenetpart(str(tmp_path))
-    ds = ShapeNetPartDataset(str(tmp_path), split='trainval')
+    ds = ShapeNetPartDataset(str(tmp_path), split='trainval', pipeline=LOAD)
     assert len(ds) == 4
     assert len(ShapeNetPartDataset(str(tmp_path), split='test')) == 2
     for i in range(len(ds)):
-        info = ds.get_data_info(i)
+        info = ds[i]
+        assert ds.get_cat_ids(i) == [info['category']]
         cat, data = rows[info['shape_id']]
         assert ds.metainfo['classes'][info['category']] == cat
         np.testing.assert_allclose(info['points'], data[:, :6], atol=1e-6)
@@ -72,20 +76,20 @@ def test_errors_name_the_file_and_the_expectation(tmp_path):
     cat, data = rows[shape]
     data[0, 6] = 49  # a Table part in another category
     np.savetxt(osp.join(root, REAL_SYNSETS[cat], shape + '.txt'), data)
-    ds = ShapeNetPartDataset(root, split='trainval')
+    ds = ShapeNetPartDataset(root, split='trainval', pipeline=LOAD)
     with pytest.raises(ValueError, match=f'{shape}.txt: part labels'):
         for i in range(len(ds)):
-            ds.get_data_info(i)
+            ds[i]
 
 
 def test_synthetic_partseg_round_trip(tiny_synthetic_root):
     ds = SyntheticShapesPartSegDataset(
         tiny_synthetic_root, split='test',
         generate=dict(num_train_per_class=2, num_val_per_class=1,
-                      num_test_per_class=1, num_points=256))
+                      num_test_per_class=1, num_points=256), pipeline=LOAD)
     assert len(ds) == len(CLASSES)
     for i in range(len(ds)):
-        info = ds.get_data_info(i)
+        info = ds[i]
         c = info['category']
         ref = make_shape(CLASSES[c],
                          np.random.default_rng([0, c, SPLIT_CODES['test'], 0]),

@@ -84,7 +84,7 @@ def test_errors_name_files_and_release(tmp_path):
     write_shapenetcore_v2(root)
     with pytest.raises(ValueError, match='split must be one of'):
         ShapeNetCoreV2HDF5Dataset(root, split='training')
-    with pytest.raises(ValueError, match='has no normals'):
+    with pytest.raises(TypeError, match='load_normals'):
         ShapeNetCoreV2HDF5Dataset(root, load_normals=True)
     # A label named differently in two files.
     with open(osp.join(root, 'test0_id2name.json'), 'w') as f:

@@ -94,35 +94,9 @@ def test_random_rotate_refuses_views_of_the_unrotated_shape():
     results = sample()
     results['teacher_descriptors'] = np.zeros((12, 4), np.float32)
     with pytest.raises(ValueError, match="already carries "
-                       r"\['teacher_descriptors'\].*before RenderPointViews"):
+                       r"\['teacher_descriptors'\].*before the multi-view "
+                       r'transforms \(ComputeViewVisibility'):
         TRANSFORMS.build(dict(type='RandomRotatePoints'))(results)
-
-
-def test_load_teacher_descriptors_by_sample_index(tmp_path):
-    desc = np.random.default_rng(0).standard_normal((5, 12, 8)).astype(
-        np.float32)
-    path = str(tmp_path / 'train_descriptors.npy')
-    np.save(path, desc)
-    t = TRANSFORMS.build(dict(type='LoadTeacherDescriptors', path=path,
-                              num_views=12))
-    out = t(dict(sample_idx=3))
-    np.testing.assert_array_equal(out['teacher_descriptors'], desc[3])
-    # Picklable for DataLoader workers (the memory map is re-opened).
-    import pickle
-    clone = pickle.loads(pickle.dumps(t))
-    np.testing.assert_array_equal(clone(dict(sample_idx=4))[
-        'teacher_descriptors'], desc[4])
-    with pytest.raises(IndexError, match='descriptors of 5 samples, but '
-                       'sample_idx=5: it was exported for another split'):
-        t(dict(sample_idx=5))
-    with pytest.raises(ValueError, match='12 views per sample, but '
-                       'num_views=16'):
-        TRANSFORMS.build(dict(type='LoadTeacherDescriptors', path=path,
-                              num_views=16))(dict(sample_idx=0))
-    with pytest.raises(FileNotFoundError, match='nope.npy is missing'):
-        TRANSFORMS.build(dict(type='LoadTeacherDescriptors',
-                              path=str(tmp_path / 'nope.npy')))(
-                                  dict(sample_idx=0))
 
 
 def test_jitter_is_clipped():
@@ -145,6 +119,7 @@ def test_pack_point_inputs():
 def test_pack_multiview_sample_and_batch_it():
     from mmdet3d.registry import MODELS
     steps = [TRANSFORMS.build(c) for c in (
+        dict(type='ComputeViewVisibility'),
         dict(type='RenderPointViews', image_size=32, shading='normal'),
         dict(type='PackPointInputs'))]
     batch = []
@@ -155,16 +130,19 @@ def test_pack_multiview_sample_and_batch_it():
             results = t(results)
         batch.append(results)
     packed = batch[0]
-    assert packed['inputs']['images'].shape == (12, 32, 32)
+    assert packed['inputs']['img'].shape == (12, 1, 32, 32)
+    assert packed['inputs']['img'].dtype == torch.uint8
     ds = packed['data_samples']
     assert ds.visibility.shape == (200, 12) and ds.visibility.dtype == torch.bool
     assert ds.gt_pts_part_label.shape == (200, ) and ds.category == 1
     pre = MODELS.build(dict(type='PointDataPreprocessor'))
     out = pre(dict(inputs={k: [b['inputs'][k] for b in batch]
-                           for k in ('points', 'images')},
+                           for k in ('points', 'img')},
                    data_samples=[b['data_samples'] for b in batch]))
     assert out['inputs']['points'].shape == (2, 200, 6)
-    assert out['inputs']['images'].shape == (2, 12, 32, 32)
+    # Views stay uint8 until the teacher's own preprocessor.
+    assert out['inputs']['img'].shape == (2, 12, 1, 32, 32)
+    assert out['inputs']['img'].dtype == torch.uint8
 
 
 def test_pack_rejects_a_stale_visibility_mask():

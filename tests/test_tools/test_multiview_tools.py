@@ -41,10 +41,12 @@ def write_rendered_authors_layout(root):
 
     from pointmcd_plugin.datasets import MODELNET40_CLASSES
     from pointmcd_plugin.datasets.synthetic import make_shape
-    from pointmcd_plugin.datasets.transforms import RenderPointViews
+    from pointmcd_plugin.datasets.transforms import (ComputeViewVisibility,
+                                                     RenderPointViews)
     shape = make_shape('mug', np.random.default_rng(0), 1024)
     points = np.concatenate([shape['points'], shape['normals']], 1)
-    out = RenderPointViews(image_size=96)(dict(points=points))
+    out = ComputeViewVisibility()(
+        RenderPointViews(image_size=96)(dict(points=points)))
     name = 'cup_0001'
     for sub in ('point_cloud_1024', 'mv_image_12', 'mv_visibility_1024x12'):
         os.makedirs(osp.join(root, sub, 'cup'))
@@ -52,9 +54,8 @@ def write_rendered_authors_layout(root):
                shape['points'], fmt='%.6f')
     np.savetxt(osp.join(root, 'mv_visibility_1024x12', 'cup',
                         name + '_mvv.xyz'), out['visibility'], fmt='%d')
-    for k, img in enumerate(out['images'], 1):
-        grey = (img * 255).round().astype(np.uint8)
-        mmcv.imwrite(np.repeat(grey[..., None], 3, -1),
+    for k, img in enumerate(out['img'], 1):
+        mmcv.imwrite(np.repeat(img, 3, -1),
                      osp.join(root, 'mv_image_12', 'cup', f'{name}_{k:02d}.jpg'))
     with open(osp.join(root, 'class_list.txt'), 'w') as f:
         f.write('\n'.join(MODELNET40_CLASSES) + '\n')
@@ -74,7 +75,10 @@ def test_visualize_draws_a_datasets_own_views(tmp_path):
         'allow_failed_imports=False)\n'
         "default_scope = 'mmdet3d'\n"
         "test_dataloader = dict(dataset=dict(type='PointMCDModelNet40Dataset',"
-        f" data_root={str(root)!r}, split='test'))\n")
+        f" data_root={str(root)!r}, split='test', load_images=True, "
+        "load_visibility=True, pipeline=[dict(type='LoadShapePoints'), "
+        "dict(type='LoadMultiViewImages'), dict(type='LoadViewVisibility'), "
+        "dict(type='PackPointInputs')]))\n")
     out = run([sys.executable, 'tools/visualize_views.py', '--config',
                str(cfg), '--dataset-views', '--out-dir', str(tmp_path)])
     png = tmp_path / 'authors_cfg_0.png'

@@ -2,7 +2,8 @@
 
 * classification: the ModelNet40 HDF5 release (``modelnet40_ply_hdf5_2048``):
   ``ply_data_{train,test}{k}.h5`` with ``data`` (n, N, 3) float32, ``label``
-  (n, 1) uint8 and ``normal`` (n, N, 3) float32, plus ``shape_names.txt`` and
+  (n, 1) uint8 and ``normal`` (n, N, 3) float32, next to
+  ``ply_data_{train,test}_{k}_id2file.json``, plus ``shape_names.txt`` and
   ``{train,test}_files.txt``;
 * part segmentation: ``shapenetcore_partanno_segmentation_benchmark_v0_normal``:
   ``synsetoffset2category.txt``, ``<synset>/<shape>.txt`` with rows
@@ -33,9 +34,10 @@ import h5py
 import numpy as np
 from mmengine.logging import print_log
 
+from ..hdf5_shards import shard_key
 from .shapes import CLASSES, PART_IDS, make_shape
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 META_FILE = 'synthetic_meta.json'
 SPLIT_CODES = {'train': 0, 'val': 1, 'test': 2}
 # Default sizes (shapes per class and split, points per shape).
@@ -206,14 +208,20 @@ def _write_cls(tmp_dir: str, out_dir: str, seed: int,
                num_points: int, shard_size: int) -> None:
     for split, per_class in (('train', num_train_per_class),
                              ('test', num_test_per_class)):
-        points, normals, labels, _ = _shuffled_split(seed, split, per_class,
-                                                     num_points)
+        points, normals, labels, ids = _shuffled_split(seed, split,
+                                                       per_class, num_points)
         labels = labels.astype(np.uint8)[:, None]
 
         def write(f: h5py.File, stem: str, rows: slice) -> None:
             f.create_dataset('data', data=points[rows])
             f.create_dataset('label', data=labels[rows])
             f.create_dataset('normal', data=normals[rows])
+            prefix, index = shard_key(stem)
+            files = [f'{CLASSES[c]}/{i}.ply'
+                     for c, i in zip(labels[rows, 0], ids[rows])]
+            with open(osp.join(tmp_dir, f'{prefix}_{index}_id2file.json'),
+                      'w') as jf:
+                json.dump(files, jf)
 
         _write_shards(tmp_dir, out_dir, split, 'ply_data_', len(labels),
                       shard_size, write)

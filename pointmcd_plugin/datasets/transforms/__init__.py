@@ -1,17 +1,20 @@
-from .cameras import VIEW_PRESETS, MultiViewCameras
-from .formatting import PackPointInputs
-from .loading import LoadTeacherDescriptors
-from .multiview import RenderPointViews
+from .formatting import (PackDistillInputs, PackPointInputs,
+                         attach_distill_inputs)
+from .loading import (LoadMultiViewImages, LoadShapePoints,
+                      LoadTeacherKnowledge, LoadViewPartLabels,
+                      LoadViewVisibility, point_file_format)
+from .multiview import ComputeViewVisibility, RenderPointViews
 from .point_transforms import (POINTWISE_KEYS, JitterPoints, NormalizePoints,
                                RandomRotatePoints, RandomScaleShiftPoints,
                                SamplePoints, ShufflePoints,
-                               furthest_point_sample, normalize_normals,
-                               unit_sphere_frame)
+                               furthest_point_sample)
 
 __all__ = [
-    'VIEW_PRESETS', 'MultiViewCameras', 'RenderPointViews',
-    'PackPointInputs', 'POINTWISE_KEYS', 'JitterPoints',
-    'RandomRotatePoints', 'RandomScaleShiftPoints', 'SamplePoints',
-    'ShufflePoints', 'furthest_point_sample', 'LoadTeacherDescriptors',
-    'NormalizePoints', 'unit_sphere_frame', 'normalize_normals'
+    'PackDistillInputs', 'PackPointInputs', 'attach_distill_inputs',
+    'LoadMultiViewImages', 'LoadShapePoints', 'LoadTeacherKnowledge',
+    'LoadViewPartLabels', 'LoadViewVisibility', 'point_file_format',
+    'ComputeViewVisibility', 'RenderPointViews', 'POINTWISE_KEYS',
+    'JitterPoints', 'NormalizePoints', 'RandomRotatePoints',
+    'RandomScaleShiftPoints', 'SamplePoints', 'ShufflePoints',
+    'furthest_point_sample'
 ]

@@ -1,4 +1,7 @@
-from typing import Dict, Sequence
+"""Packing: the student's own packer, plus the distillation inputs
+(views, visibility, teacher knowledge) attached to whatever data sample
+it produced (this plugin's ``DataSample``, mmdet3d's ``Det3DDataSample``)."""
+from typing import Dict, Sequence, Union
 
 import numpy as np
 import torch
@@ -6,26 +9,71 @@ from mmcv.transforms import BaseTransform
 from mmdet3d.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
+# results key -> (data-sample field, dtype) of what distillation adds.
+DISTILL_FIELDS = {
+    'visibility': ('visibility', np.bool_),
+    'teacher_descriptors': ('teacher_descriptors', np.float32),
+    'view_part_labels': ('gt_view_part_label', np.int64),
+}
+# The inputs key of multi-view images (mmdet3d's name).
+VIEWS_KEY = 'img'
+
+
+def pack_views(views: Union[Sequence[np.ndarray], np.ndarray]
+               ) -> torch.Tensor:
+    """(K, C, H, W) uint8 tensor of K (H, W, C) uint8 views."""
+    views = np.stack(list(views))
+    if views.dtype != np.uint8 or views.ndim != 4:
+        raise TypeError('expected views as K (H, W, C) uint8 arrays, got '
+                        f'{views.dtype} {views.shape}')
+    return torch.from_numpy(np.ascontiguousarray(views.transpose(0, 3, 1,
+                                                                 2)))
+
+
+def attach_distill_inputs(packed: Dict, results: Dict) -> Dict:
+    """Add what ``results`` has of the distillation inputs to a packer's
+    output ``dict(inputs, data_samples)``: views to ``inputs['img']``
+    (K, C, H, W) uint8 unless the packer put them there, and
+    ``DISTILL_FIELDS`` to the data sample. Visibility whose rows do not
+    match the packed points is an error (it was computed before a
+    transform that added or removed points)."""
+    inputs, sample = packed['inputs'], packed['data_samples']
+    if VIEWS_KEY in results and VIEWS_KEY not in inputs:
+        inputs[VIEWS_KEY] = pack_views(results[VIEWS_KEY])
+    for key, (field, dtype) in DISTILL_FIELDS.items():
+        if key not in results:
+            continue
+        value = np.asarray(results[key], dtype=dtype)
+        if key == 'visibility' and 'points' in inputs and \
+                len(value) != len(inputs['points']):
+            raise ValueError(
+                f'visibility has {len(value)} rows but the sample has '
+                f'{len(inputs["points"])} points; compute it after the last '
+                'transform that adds or removes points')
+        sample.set_field(torch.from_numpy(np.ascontiguousarray(value)),
+                         field, dtype=torch.Tensor)
+    return packed
+
 
 @TRANSFORMS.register_module()
 class PackPointInputs(BaseTransform):
     """Pack a sample into ``inputs`` and an mmpretrain ``DataSample``.
 
-    ``inputs``: ``points`` (N, C) float32 and, when present, ``images``
-    float32: (K, H, W) grey renders or (K, 3, H, W) colour views (from
-    (K, H, W, 3)). The data sample carries what the sample has of
-    ``gt_label`` (class), ``visibility`` ((N, K) bool, per-view visible
-    points), ``gt_pts_part_label`` ((N,) int64), ``category`` (int),
-    ``teacher_descriptors`` ((K, D) float32) and ``gt_view_part_label``
-    ((K, H, W) int64, from ``view_part_labels``), and ``meta_keys`` as
-    metainfo.
+    ``inputs``: ``points`` (N, C) float32 and, when present, ``img``: the
+    K views as (K, C, H, W) uint8 (C = 1 for rendered grey views, 3 for
+    colour view files). The data sample carries what the sample has of
+    ``gt_label`` (class), ``gt_pts_part_label`` ((N,) int64), ``category``
+    (int) and the distillation inputs (:func:`attach_distill_inputs`:
+    ``visibility`` (N, K) bool, ``teacher_descriptors`` (K, D) float32,
+    ``gt_view_part_label`` (K, H, W) int64), and ``meta_keys`` as metainfo.
 
     Args:
         meta_keys (Sequence[str]): Keys of ``results`` copied to the data
             sample's metainfo when present.
     """
 
-    def __init__(self, meta_keys: Sequence[str] = ('sample_idx', )) -> None:
+    def __init__(self, meta_keys: Sequence[str] = ('sample_idx',
+                                                   'shape_id')) -> None:
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: Dict) -> Dict:
@@ -35,23 +83,9 @@ class PackPointInputs(BaseTransform):
                             f'(N, C) numpy array, got {type(points)}')
         inputs = dict(points=torch.from_numpy(
             np.ascontiguousarray(points, dtype=np.float32)))
-        if 'images' in results:
-            images = np.asarray(results['images'], dtype=np.float32)
-            if images.ndim == 4:  # (K, H, W, 3) colour views -> (K, 3, H, W)
-                images = images.transpose(0, 3, 1, 2)
-            inputs['images'] = torch.from_numpy(np.ascontiguousarray(images))
         sample = DataSample()
         if 'gt_label' in results:
             sample.set_gt_label(results['gt_label'])
-        if 'visibility' in results:
-            vis = results['visibility']
-            if vis.shape[0] != len(points):
-                raise ValueError(
-                    f'visibility has {vis.shape[0]} rows but the sample has '
-                    f'{len(points)} points; compute it after the last '
-                    'transform that adds or removes points')
-            sample.set_field(torch.from_numpy(np.ascontiguousarray(vis)),
-                             'visibility', dtype=torch.Tensor)
         if 'pts_part_label' in results:
             sample.set_field(
                 torch.from_numpy(np.asarray(results['pts_part_label'],
@@ -59,16 +93,35 @@ class PackPointInputs(BaseTransform):
                 'gt_pts_part_label', dtype=torch.Tensor)
         if 'category' in results:
             sample.set_field(int(results['category']), 'category')
-        for key, field, dtype in (
-                ('teacher_descriptors', 'teacher_descriptors', np.float32),
-                ('view_part_labels', 'gt_view_part_label', np.int64)):
-            if key in results:
-                sample.set_field(
-                    torch.from_numpy(np.asarray(results[key], dtype=dtype)),
-                    field, dtype=torch.Tensor)
         sample.set_metainfo(
             {k: results[k] for k in self.meta_keys if k in results})
-        return dict(inputs=inputs, data_samples=sample)
+        return attach_distill_inputs(
+            dict(inputs=inputs, data_samples=sample), results)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(meta_keys={self.meta_keys})'
+
+
+@TRANSFORMS.register_module()
+class PackDistillInputs(BaseTransform):
+    """Run any packer (e.g. mmdet3d's ``Pack3DDetInputs``) and attach the
+    distillation inputs to the data sample it produced
+    (:func:`attach_distill_inputs`), so a student packed the mmdet3d way
+    carries visibility, teacher descriptors and views too. Views land in
+    ``inputs['img']``, where mmdet3d puts images.
+
+    Args:
+        packer (dict): Config of the student's packer.
+    """
+
+    def __init__(self, packer: Dict) -> None:
+        self.packer = TRANSFORMS.build(packer)
+
+    def transform(self, results: Dict) -> Dict:
+        packed = self.packer(dict(results))
+        if packed is None:
+            raise ValueError(f'{self.packer!r} dropped the sample')
+        return attach_distill_inputs(packed, results)
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(packer={self.packer!r})'

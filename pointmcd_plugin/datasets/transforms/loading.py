@@ -1,79 +1,292 @@
-import os.path as osp
-from typing import Dict, Optional
+"""``Load*`` transforms: read the per-sample files a dataset lists (points
+of the text layouts, view images, visibility files, view part labels,
+teacher knowledge) through ``mmengine.fileio`` with ``backend_args``, as
+mmdet3d's loading transforms do.
 
+mmdet3d's own loaders do not fit these files: ``LoadPointsFromFile`` reads
+binary arrays into scene-level ``BasePoints`` and
+``LoadMultiViewImageFromFiles`` expects nuScenes-style per-camera dicts.
+"""
+import io
+from typing import Dict, Optional, Sequence, Tuple
+
+import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet3d.registry import TRANSFORMS
+from PIL import Image
+
+from pointmcd_plugin.geometry import normalize_normals
+
+from ..fileio import read_bytes, read_text_rows
+from ..knowledge import TeacherKnowledgeCache
+
+XYZ = ('x', 'y', 'z')
+NORMALS = ('nx', 'ny', 'nz')
+PART = 'part'
+
+
+def point_file_format(columns: Sequence[str],
+                      delimiter: Optional[str] = None,
+                      channels: Sequence[str] = XYZ,
+                      num_rows: Optional[int] = None,
+                      part_ids: Optional[Sequence[int]] = None,
+                      category: str = '',
+                      source: str = '') -> Dict:
+    """How a text point file is laid out, for :class:`LoadShapePoints`
+    (datasets put it into each sample's ``pts_format``).
+
+    Args:
+        columns (Sequence[str]): Column names of the file's rows; ``x y z``
+            first, ``nx ny nz`` for normals, ``part`` for part labels.
+        delimiter (str, optional): Column separator; None for whitespace.
+        channels (Sequence[str]): Columns that become ``points`` channels.
+        num_rows (int, optional): Read exactly the first ``num_rows``
+            rows (fewer is an error).
+        part_ids (Sequence[int], optional): The part ids allowed in the
+            ``part`` column: those of the shape's ``category``.
+        category (str): The category's name, for messages.
+        source (str): Where the release comes from, for messages.
+    """
+    unknown = [c for c in channels if c not in columns]
+    if unknown:
+        raise ValueError(f'channels {unknown} are not columns {columns}')
+    return dict(columns=tuple(columns), delimiter=delimiter,
+                channels=tuple(channels), num_rows=num_rows,
+                part_ids=None if part_ids is None else tuple(part_ids),
+                category=category, source=source)
+
+
+def _require(results: Dict, key: str, transform: str, hint: str):
+    if key not in results:
+        raise KeyError(f'{transform} needs results[{key!r}]: {hint}')
+    return results[key]
 
 
 @TRANSFORMS.register_module()
-class LoadTeacherDescriptors(BaseTransform):
-    """Attach a sample's cached teacher descriptors, looked up by its index.
+class LoadShapePoints(BaseTransform):
+    """Read a shape's point file (text rows) into ``points``.
 
-    The teacher runs once over a dataset split and its per-view descriptors
-    are stored as one ``.npy`` array of shape (num_samples, K, D), row ``i``
-    for the sample whose ``sample_idx`` is ``i``. The file is memory-mapped
-    (each DataLoader worker maps it once, nothing is copied up front), so
-    splits of any size load in constant memory. Adds
-    ``teacher_descriptors`` (K, D) float32.
-
-    Use it with datasets whose ``sample_idx`` is stable (all loaders here
-    number a split's samples in file order), and point it at the file
-    exported for the same split.
+    The dataset names the file (``pts_path``) and its layout
+    (``pts_format``, see :func:`point_file_format`). Adds ``points``
+    (P, C) float32 with the format's ``channels`` (normals scaled to unit
+    length, zero normals kept) and, when the file has a ``part`` column,
+    ``pts_part_label`` (P,) int64, checked against the allowed part ids.
 
     Args:
-        path (str): The ``.npy`` file.
-        num_views (int, optional): Expected K; checked when the file is
-            opened.
-        index_key (str): Key of ``results`` holding the row index.
+        backend_args (dict, optional): ``mmengine.fileio`` backend.
     """
 
-    def __init__(self, path: str, num_views: Optional[int] = None,
-                 index_key: str = 'sample_idx') -> None:
-        self.path = path
-        self.num_views = num_views
-        self.index_key = index_key
-        self._array: Optional[np.ndarray] = None
-
-    def _descriptors(self) -> np.ndarray:
-        if self._array is None:
-            if not osp.isfile(self.path):
-                raise FileNotFoundError(
-                    f'LoadTeacherDescriptors: {self.path} is missing; export '
-                    'the teacher descriptors of this split first')
-            array = np.load(self.path, mmap_mode='r')
-            if array.ndim != 3:
-                raise ValueError(
-                    f'{self.path}: expected (num_samples, num_views, dim) '
-                    f'descriptors, got shape {array.shape}')
-            if self.num_views is not None and array.shape[1] != self.num_views:
-                raise ValueError(
-                    f'{self.path}: {array.shape[1]} views per sample, but '
-                    f'num_views={self.num_views}')
-            self._array = array
-        return self._array
+    def __init__(self, backend_args: Optional[Dict] = None) -> None:
+        self.backend_args = backend_args
 
     def transform(self, results: Dict) -> Dict:
-        array = self._descriptors()
-        if self.index_key not in results:
-            raise KeyError(f'LoadTeacherDescriptors needs '
-                           f'results[{self.index_key!r}]')
-        idx = int(results[self.index_key])
-        if not 0 <= idx < len(array):
-            raise IndexError(
-                f'{self.path} holds descriptors of {len(array)} samples, '
-                f'but {self.index_key}={idx}: it was exported for another '
-                'split or dataset')
-        results['teacher_descriptors'] = np.array(array[idx],
-                                                  dtype=np.float32)
+        path = _require(results, 'pts_path', 'LoadShapePoints',
+                        'use it with a dataset that lists point files')
+        fmt = results['pts_format']
+        columns = fmt['columns']
+        rows = read_text_rows(path, columns, fmt['delimiter'],
+                              max_rows=fmt['num_rows'], source=fmt['source'],
+                              backend_args=self.backend_args)
+        if fmt['num_rows'] is not None and len(rows) < fmt['num_rows']:
+            raise ValueError(f'{path}: {len(rows)} rows, fewer than '
+                             f'num_points={fmt["num_rows"]}')
+        points = rows[:, [columns.index(c) for c in fmt['channels']]]
+        if set(NORMALS) <= set(fmt['channels']):
+            at = fmt['channels'].index('nx')
+            points[:, at:at + 3] = normalize_normals(points[:, at:at + 3])
+        results['points'] = np.ascontiguousarray(points)
+        if PART in columns:
+            labels = rows[:, columns.index(PART)].astype(np.int64)
+            allowed = fmt['part_ids']
+            if allowed is not None and not np.isin(labels, allowed).all():
+                raise ValueError(
+                    f'{path}: part labels {np.unique(labels)} are not all '
+                    f'part ids {allowed} of {fmt["category"]}')
+            results['pts_part_label'] = labels
         return results
 
-    def __getstate__(self) -> Dict:
-        # Workers re-open the file rather than pickling a memory map.
-        state = self.__dict__.copy()
-        state['_array'] = None
-        return state
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(backend_args={self.backend_args})'
+
+
+@TRANSFORMS.register_module()
+class LoadMultiViewImages(BaseTransform):
+    """Read a shape's K view images (``img_paths``) into ``img``: a list of
+    K (H, W, 3) uint8 RGB arrays (mmdet3d's multi-view convention; packed
+    as (K, 3, H, W)), plus ``num_views``. Views of different sizes, or a
+    file that does not decode, are errors naming the file.
+
+    Args:
+        backend_args (dict, optional): ``mmengine.fileio`` backend.
+    """
+
+    def __init__(self, backend_args: Optional[Dict] = None) -> None:
+        self.backend_args = backend_args
+
+    def transform(self, results: Dict) -> Dict:
+        paths = _require(results, 'img_paths', 'LoadMultiViewImages',
+                         'build the dataset with load_images=True')
+        views = []
+        for path in paths:
+            data = read_bytes(path, 'a view image', self.backend_args)
+            try:
+                img = mmcv.imfrombytes(data, channel_order='rgb')
+            except Exception as e:  # cv2 / PIL errors name no file
+                raise ValueError(f'{path}: cannot be decoded as an image: '
+                                 f'{e}') from e
+            if img is None:
+                raise ValueError(f'{path}: cannot be decoded as an image')
+            views.append(img)
+        shapes = {v.shape for v in views}
+        if len(shapes) != 1:
+            raise ValueError(f'{results.get("shape_id")}: views of different '
+                             f'sizes {sorted(shapes)} in {paths[0]} ...')
+        results['img'] = views
+        results['num_views'] = len(views)
+        return results
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(path={self.path!r}, '
+        return f'{type(self).__name__}(backend_args={self.backend_args})'
+
+
+@TRANSFORMS.register_module()
+class LoadViewVisibility(BaseTransform):
+    """Read a shape's (P, K) 0/1 visibility file (``vis_path``, K =
+    ``num_views`` of the dataset) into ``visibility`` (P, K) bool.
+
+    Such files describe the points as stored; after an augmentation that
+    changes the pose, compute visibility with ``ComputeViewVisibility``
+    instead. The file must have a row per loaded point.
+
+    Args:
+        backend_args (dict, optional): ``mmengine.fileio`` backend.
+    """
+
+    def __init__(self, backend_args: Optional[Dict] = None) -> None:
+        self.backend_args = backend_args
+
+    def transform(self, results: Dict) -> Dict:
+        path = _require(results, 'vis_path', 'LoadViewVisibility',
+                        'build the dataset with load_visibility=True')
+        num_views = results['num_views']
+        vis = read_text_rows(path, [f'view{k}' for k in range(num_views)],
+                             backend_args=self.backend_args,
+                             source='0/1 visibility, a row per point')
+        if 'points' in results and len(vis) != len(results['points']):
+            raise ValueError(f'{path}: {len(vis)} visibility rows for the '
+                             f'{len(results["points"])} points of '
+                             f'{results.get("pts_path", "the sample")}')
+        results['visibility'] = vis > 0.5
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(backend_args={self.backend_args})'
+
+
+@TRANSFORMS.register_module()
+class LoadViewPartLabels(BaseTransform):
+    """Read a shape's labelled views (``view_label_paths``, single-channel
+    PNGs of part ids, ``view_background`` for background) into
+    ``view_part_labels`` (K, H, W) int64, checked against the shape's part
+    ids (``pts_format['part_ids']``). Values are kept as stored (palette
+    indices or grey levels), as the PointMCD authors read them.
+
+    Args:
+        backend_args (dict, optional): ``mmengine.fileio`` backend.
+    """
+
+    def __init__(self, backend_args: Optional[Dict] = None) -> None:
+        self.backend_args = backend_args
+
+    def transform(self, results: Dict) -> Dict:
+        paths = _require(results, 'view_label_paths', 'LoadViewPartLabels',
+                         'build the dataset with load_view_labels=True')
+        allowed = list(results['pts_format']['part_ids']) + \
+            [results['view_background']]
+        views = []
+        for path in paths:
+            data = read_bytes(path, 'a labelled view (PNG)',
+                              self.backend_args)
+            with Image.open(io.BytesIO(data)) as img:
+                labels = np.asarray(img, dtype=np.int64)
+            if labels.ndim != 2 or not np.isin(labels, allowed).all():
+                raise ValueError(
+                    f'{path}: expected a single-channel label image of part '
+                    f'ids {allowed[:-1]} and {allowed[-1]} (background), got '
+                    f'shape {labels.shape} with values '
+                    f'{np.unique(labels)[:10]}')
+            views.append(labels)
+        results['view_part_labels'] = np.stack(views)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(backend_args={self.backend_args})'
+
+
+@TRANSFORMS.register_module()
+class LoadTeacherKnowledge(BaseTransform):
+    """Attach a sample's teacher descriptors, ``teacher_descriptors``
+    (K, D) float32, from one of two sources through one path:
+
+    * ``cache`` (this plugin's export, :class:`TeacherKnowledgeCache`): an
+      ``.npy`` of (num_samples, K, D) with a manifest beside it that lists
+      every row's shape id. Row ``sample_idx`` is read (memory-mapped) and
+      its id must be the sample's ``shape_id``: a cache exported for
+      another split, dataset or order is an error naming the file, the
+      expected and the found id;
+    * no ``cache``: the sample's own descriptor file (``descriptor_path``,
+      the PointMCD authors' ``mv_cdw/<class>/<name>_mv_cdw.xyz``, K rows of
+      D numbers, listed by datasets built with ``descriptor_root``), whose
+      name carries the shape id.
+
+    Args:
+        cache (str, optional): The ``.npy`` of an export.
+        expect (dict, optional): Manifest entries the cache must have
+            (e.g. ``dataset_type``, ``split``, ``views``): a cache made
+            for anything else is refused, naming both values.
+        num_views (int, optional): Expected K (default: the sample's
+            ``num_views`` when it has one).
+        backend_args (dict, optional): ``mmengine.fileio`` backend of the
+            per-sample files.
+    """
+
+    def __init__(self,
+                 cache: Optional[str] = None,
+                 expect: Optional[Dict] = None,
+                 num_views: Optional[int] = None,
+                 backend_args: Optional[Dict] = None) -> None:
+        self.cache = None if cache is None else TeacherKnowledgeCache(
+            cache, expect)
+        self.num_views = num_views
+        self.backend_args = backend_args
+
+    def _read_file(self, results: Dict) -> Tuple[np.ndarray, str]:
+        path = _require(
+            results, 'descriptor_path', 'LoadTeacherKnowledge',
+            'give cache=<exported .npy>, or build a dataset of the '
+            "authors' layout with descriptor_root")
+        desc = read_text_rows(path, None, source='exported teacher '
+                              'descriptors, one row per view',
+                              backend_args=self.backend_args)
+        return desc, path
+
+    def transform(self, results: Dict) -> Dict:
+        if self.cache is not None:
+            desc = self.cache.lookup(int(results['sample_idx']),
+                                     str(results.get('shape_id')))
+            where = self.cache.path
+        else:
+            desc, where = self._read_file(results)
+        num_views = self.num_views or results.get('num_views')
+        if num_views is not None and len(desc) != num_views:
+            raise ValueError(f'{where}: {len(desc)} view descriptors for '
+                             f'sample {results.get("shape_id")}, expected '
+                             f'{num_views}')
+        results['teacher_descriptors'] = np.asarray(desc, dtype=np.float32)
+        return results
+
+    def __repr__(self) -> str:
+        cache = None if self.cache is None else self.cache.path
+        return (f'{type(self).__name__}(cache={cache!r}, '
                 f'num_views={self.num_views})')

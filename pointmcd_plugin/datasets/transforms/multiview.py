@@ -1,73 +1,136 @@
+"""Multi-view transforms: per-view visibility of the points, and rendered
+views of them, as two transforms that share one projection.
+
+Both describe the *current* points, so put them after the point
+augmentation (and after any transform that reorders or drops points,
+mmdet3d's included). A cached-teacher pipeline runs only
+:class:`ComputeViewVisibility`; an online teacher also needs
+:class:`RenderPointViews`. The geometry lives in
+:mod:`pointmcd_plugin.geometry`.
+"""
 import logging
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet3d.registry import TRANSFORMS
 from mmengine.logging import print_log
 
-from .cameras import MultiViewCameras
-from .point_transforms import unit_sphere_frame
-from .rendering import (auto_splat_radius, hpr_visibility,
-                        nearest_neighbours, normal_flip_fraction, shade,
-                        zbuffer, zbuffer_visibility)
+from pointmcd_plugin.geometry import (MultiViewCameras, auto_splat_radius,
+                                      backface_visibility, hpr_visibility,
+                                      nearest_neighbours, normal_flip_fraction,
+                                      shade, unit_sphere_frame, zbuffer,
+                                      zbuffer_visibility)
+
+# Key of ``results`` under which the multi-view transforms of a pipeline
+# share what they computed for the current points (packers drop it).
+GEOMETRY_KEY = '_view_geometry'
+
+
+def point_array(points) -> np.ndarray:
+    """(N, C) numpy array of ``results['points']``: a numpy array or an
+    mmdet3d ``BasePoints`` (whose ``tensor`` holds the channels)."""
+    if hasattr(points, 'tensor'):
+        return points.tensor.numpy()
+    if isinstance(points, np.ndarray) and points.ndim == 2 and \
+            points.shape[1] >= 3:
+        return points
+    raise TypeError('expected results["points"] as an (N, C >= 3) numpy '
+                    'array or mmdet3d BasePoints, got '
+                    f'{type(points).__name__} {getattr(points, "shape", "")}')
+
+
+class SharedViewGeometry:
+    """What the multi-view transforms compute from the current points and
+    share: the points framed for the cameras, their nearest neighbours and
+    their projection into each camera set. Valid while the points' xyz are
+    unchanged (compared by value, so an augmentation in between, even one
+    that changes points in place, invalidates it)."""
+
+    def __init__(self, xyz: np.ndarray, normalize: bool) -> None:
+        self.raw = np.array(xyz, copy=True)
+        self.normalize = normalize
+        xyz = np.asarray(xyz, dtype=np.float64)
+        if normalize:
+            centre, radius = unit_sphere_frame(xyz)
+            xyz = (xyz - centre) / radius
+        self.xyz = xyz
+        self._nn: Optional[Tuple[np.ndarray, np.ndarray]] = None
+        self._projections: Dict[tuple, Tuple[np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def of(cls, results: Dict, normalize: bool) -> 'SharedViewGeometry':
+        """The shared geometry of ``results['points']``, computed once."""
+        xyz = point_array(results['points'])[:, :3]
+        geo = results.get(GEOMETRY_KEY)
+        if not (isinstance(geo, cls) and geo.normalize == normalize
+                and geo.raw.shape == xyz.shape
+                and np.array_equal(geo.raw, xyz)):
+            geo = cls(xyz, normalize)
+            results[GEOMETRY_KEY] = geo
+        return geo
+
+    def nearest_neighbours(self) -> Tuple[np.ndarray, np.ndarray]:
+        """(N,) distance to and (N,) index of each point's nearest other."""
+        if self._nn is None:
+            self._nn = nearest_neighbours(self.xyz)
+        return self._nn
+
+    def project(self, cameras: MultiViewCameras
+                ) -> Tuple[np.ndarray, np.ndarray]:
+        """(K, N, 2) pixel coordinates in ``cameras``' image size and
+        (K, N) depths. Cameras that differ only in image size share one
+        projection (same field of view: pixel coordinates scale)."""
+        key = (tuple(cameras.azimuth), tuple(cameras.elevation),
+               cameras.distance, cameras.fov)
+        if key not in self._projections:
+            uv, depth = cameras.project(self.xyz)
+            self._projections[key] = (uv / cameras.image_size, depth)
+        uv, depth = self._projections[key]
+        return uv * cameras.image_size, depth
 
 
 @TRANSFORMS.register_module()
-class RenderPointViews(BaseTransform):
-    """Render K views of the current points and their visibility mask.
+class ComputeViewVisibility(BaseTransform):
+    """(N, K) visibility of the current points in K views.
 
-    Put it after the point augmentation, so images and masks describe the
-    points the student sees. With ``normalize`` (default) the cameras frame
-    the current points: they are rendered as if moved into the unit sphere
-    (:func:`unit_sphere_frame`), so a shape scaled up or shifted by the
-    augmentation is neither cropped nor tiny, while ``results['points']``
-    stay as they are. Without it the points are rendered where they are,
-    and what lies outside a camera's field of view is invisible to it.
-    Adds to ``results``:
-
-    * ``visibility`` (N, K) bool, unless ``visibility`` is None: from a
-      z-buffer (``'zbuffer'``) or hidden point removal (``'hpr'``). It is a
-      per-point array, so later sampling / shuffling keeps it aligned;
-    * ``images`` (K, H, W) float32 in [0, 1], when ``with_images``;
-    * ``num_views``.
+    Adds ``visibility`` (N, K) bool (a per-point array: later sampling or
+    shuffling by this plugin's transforms keeps it aligned) and
+    ``num_views``. With ``normalize`` (default) the cameras frame the
+    current points in the unit sphere (:func:`unit_sphere_frame`), so a
+    shape scaled or shifted by the augmentation is neither cropped nor
+    tiny; ``results['points']`` stay as they are. Without it, what lies
+    outside a camera's field of view is invisible to it.
 
     Args:
         views (str | dict): View preset or azimuth / elevation lists.
         distance (float): Camera distance from the origin; the field of
             view fits the unit sphere.
-        image_size (int): Side of the rendered images. Defaults to 224.
-        splat_radius (int | str): Splat radius of the images in pixels, or
-            ``'auto'`` (from the median point spacing).
-        shading (str): ``'normal'`` (Lambert, needs normals in channels
-            3:6) or ``'depth'``.
-        with_images (bool): Whether to output images.
-        visibility (str, optional): ``'zbuffer'``, ``'hpr'`` or None.
-        visibility_size (int): Side of the z-buffer used for visibility;
-            coarser than the images so small splats close the surface.
+        method (str): ``'zbuffer'`` (default) or ``'hpr'`` (hidden point
+            removal, slower, no tolerance to choose).
+        image_size (int): Side of the z-buffer; coarser than rendered
+            views so small splats close the surface.
         tolerance (float): Base depth tolerance of z-buffer visibility.
         slope (float): Extra tolerance per unit of splat footprint
             (allows surfaces slanted up to ``atan(slope)``). A generous
             slope keeps slanted surfaces visible but lets the far side of
             thin plates (table tops, wings) through; see ``cull_backfaces``.
         cull_backfaces (bool | str): With normals in channels 3:6, also
-            hide (with either visibility method) points whose normal faces
-            away from the camera. Safe only where every normal points out of
-            a closed surface (the embedded set, normals of closed,
-            consistently wound meshes). Many real releases orient normals
-            inconsistently (ModelNet40: 40-50 % of nearest-neighbour
-            normals flipped on some shapes), and culling then hides about
-            half of the visible surface. ``True`` culls and warns (once per
-            transform and worker) about samples whose normals look
-            inconsistent; ``'auto'`` culls only samples whose normals look
-            consistent (see ``max_flipped_normals``) and leaves the others
-            unculled; ``False`` (default) never culls.
+            hide points whose normal faces away from the camera. Safe only
+            where every normal points out of a closed surface (the embedded
+            set, normals of closed, consistently wound meshes). Many real
+            releases orient normals inconsistently (ModelNet40: 40-50 % of
+            nearest-neighbour normals flipped on some shapes), and culling
+            then hides about half of the visible surface. ``True`` culls and
+            warns (once per transform and worker) about samples whose
+            normals look inconsistent; ``'auto'`` culls only samples whose
+            normals look consistent (see ``max_flipped_normals``);
+            ``False`` (default) never culls.
         max_flipped_normals (float): A sample's normals look inconsistent
             when more than this fraction of points have a normal pointing
-            against their nearest neighbour's (:func:`normal_flip_fraction`,
-            which does not count the two faces of thin sheets; consistent
-            embedded shapes stay below 0.1, randomly oriented ones above
-            0.25).
+            against their nearest neighbour's (:func:`normal_flip_fraction`;
+            consistent embedded shapes stay below 0.1, randomly oriented
+            ones above 0.25).
         hpr_radius_factor (float): Flipping radius factor of HPR.
         normalize (bool): Frame the current points in the unit sphere.
     """
@@ -75,106 +138,63 @@ class RenderPointViews(BaseTransform):
     def __init__(self,
                  views: Union[str, Dict] = 'modelnet40_12',
                  distance: float = 2.0,
-                 image_size: int = 224,
-                 splat_radius: Union[int, str] = 'auto',
-                 shading: str = 'normal',
-                 with_images: bool = True,
-                 visibility: Optional[str] = 'zbuffer',
-                 visibility_size: int = 64,
+                 method: str = 'zbuffer',
+                 image_size: int = 64,
                  tolerance: float = 0.02,
                  slope: float = 2.5,
                  cull_backfaces: Union[bool, str] = False,
                  max_flipped_normals: float = 0.15,
                  hpr_radius_factor: float = 100.0,
                  normalize: bool = True) -> None:
-        if shading not in ('normal', 'depth'):
-            raise ValueError(f"shading must be 'normal' or 'depth', got "
-                             f'{shading!r}')
-        if visibility not in ('zbuffer', 'hpr', None):
-            raise ValueError("visibility must be 'zbuffer', 'hpr' or None, "
-                             f'got {visibility!r}')
+        if method not in ('zbuffer', 'hpr'):
+            raise ValueError("method must be 'zbuffer' or 'hpr', got "
+                             f'{method!r}')
         if cull_backfaces not in (True, False, 'auto'):
             raise ValueError("cull_backfaces must be True, False or 'auto', "
                              f'got {cull_backfaces!r}')
         self.cameras = MultiViewCameras(views, distance, image_size)
-        self.vis_cameras = MultiViewCameras(views, distance, visibility_size)
-        self.splat_radius = splat_radius
-        self.shading = shading
-        self.with_images = with_images
-        self.visibility = visibility
+        self.method = method
         self.tolerance = tolerance
         self.slope = slope
         self.cull_backfaces = cull_backfaces
         self.max_flipped_normals = max_flipped_normals
-        self._warned_flipped = False
         self.hpr_radius_factor = hpr_radius_factor
         self.normalize = normalize
-
-    def frame(self, xyz: np.ndarray) -> np.ndarray:
-        """(N, 3) float64 coordinates the cameras see ``xyz`` at."""
-        xyz = np.asarray(xyz, dtype=np.float64)
-        if self.normalize:
-            centre, radius = unit_sphere_frame(xyz)
-            xyz = (xyz - centre) / radius
-        return xyz
+        self._warned_flipped = False
 
     def transform(self, results: Dict) -> Dict:
-        points = results['points']
-        xyz = self.frame(points[:, :3])
-        nn_dist = nn_idx = None
-        cull = self.visibility is not None and bool(self.cull_backfaces)
-        if cull and points.shape[1] < 6:
-            raise ValueError(f'RenderPointViews(cull_backfaces='
+        points = point_array(results['points'])
+        if self.cull_backfaces and points.shape[1] < 6:
+            raise ValueError(f'ComputeViewVisibility(cull_backfaces='
                              f'{self.cull_backfaces!r}) needs normals in '
                              'points[:, 3:6]')
-        if cull or self.visibility == 'zbuffer' or (
-                self.with_images and self.splat_radius == 'auto'):
-            nn_dist, nn_idx = nearest_neighbours(xyz)
-        if self.visibility == 'zbuffer' or self.with_images:
-            # One projection serves both image sizes: same cameras and field
-            # of view, so pixel coordinates scale with the image side.
-            uv, depth = self.cameras.project(xyz)
-        if self.visibility == 'zbuffer':
-            cams = self.vis_cameras
-            radius = auto_splat_radius(nn_dist, cams.focal,
-                                       cams.distance - 1.0)
-            vis_uv = uv * (cams.image_size / self.cameras.image_size)
-            zbuf, _ = zbuffer(vis_uv, depth, cams.image_size, radius)
+        geo = SharedViewGeometry.of(results, self.normalize)
+        cams = self.cameras
+        if self.method == 'zbuffer':
+            uv, depth = geo.project(cams)
+            radius = auto_splat_radius(geo.nearest_neighbours()[0],
+                                       cams.focal, cams.distance - 1.0)
+            zbuf, _ = zbuffer(uv, depth, cams.image_size, radius,
+                              with_owner=False)
             footprint = (radius + 0.5) * depth / cams.focal
-            results['visibility'] = zbuffer_visibility(
-                vis_uv, depth, zbuf, self.tolerance + self.slope * footprint)
-        elif self.visibility == 'hpr':
-            results['visibility'] = hpr_visibility(
-                xyz, self.cameras.centres, self.hpr_radius_factor)
-        if cull and self._normals_fit_culling(xyz, points[:, 3:6], nn_idx,
-                                              results):
-            to_eye = self.cameras.centres[None] - xyz[:, None]  # (N, K, 3)
-            results['visibility'] &= np.einsum(
-                'nkc,nc->nk', to_eye, points[:, 3:6]) > 0
-        if self.with_images:
-            normals = None
-            if self.shading == 'normal':
-                if points.shape[1] < 6:
-                    raise ValueError(
-                        "RenderPointViews(shading='normal') needs normals in "
-                        'points[:, 3:6]: load them (load_normals=True) or '
-                        "use shading='depth'")
-                normals = points[:, 3:6]
-            cams = self.cameras
-            radius = self.splat_radius
-            if radius == 'auto':
-                radius = auto_splat_radius(nn_dist, cams.focal, cams.distance,
-                                           percentile=50.0)
-            zbuf, owner = zbuffer(uv, depth, cams.image_size, int(radius))
-            results['images'] = shade(owner, zbuf, cams, normals)
-        results['num_views'] = self.cameras.num_views
+            vis = zbuffer_visibility(uv, depth, zbuf,
+                                     self.tolerance + self.slope * footprint)
+        else:
+            vis = hpr_visibility(geo.xyz, cams.centres,
+                                 self.hpr_radius_factor)
+        if self.cull_backfaces and self._normals_fit_culling(
+                geo, points[:, 3:6], results):
+            vis &= backface_visibility(geo.xyz, points[:, 3:6], cams.centres)
+        results['visibility'] = vis
+        results['num_views'] = cams.num_views
         return results
 
-    def _normals_fit_culling(self, xyz: np.ndarray, normals: np.ndarray,
-                             nn_idx: np.ndarray, results: Dict) -> bool:
+    def _normals_fit_culling(self, geo: SharedViewGeometry,
+                             normals: np.ndarray, results: Dict) -> bool:
         """Whether to cull this sample's back faces; warns or skips when
         its normals look inconsistently oriented."""
-        flipped = normal_flip_fraction(xyz, normals, nn_idx)
+        flipped = normal_flip_fraction(geo.xyz, normals,
+                                       geo.nearest_neighbours()[1])
         if flipped <= self.max_flipped_normals:
             return True
         if self.cull_backfaces == 'auto':
@@ -183,17 +203,121 @@ class RenderPointViews(BaseTransform):
             self._warned_flipped = True
             name = results.get('shape_id', results.get('sample_idx'))
             print_log(
-                f'RenderPointViews(cull_backfaces=True): {flipped:.0%} of '
-                f'the normals of sample {name} point against their nearest '
-                'neighbour\'s (inconsistently oriented normals), so culling '
-                'hides visible surface. Use cull_backfaces=\'auto\' (cull '
-                'only consistent samples) or False. Warned once.',
+                f'ComputeViewVisibility(cull_backfaces=True): {flipped:.0%} '
+                f'of the normals of sample {name} point against their '
+                'nearest neighbour\'s (inconsistently oriented normals), so '
+                'culling hides visible surface. Use cull_backfaces=\'auto\' '
+                '(cull only consistent samples) or False. Warned once.',
                 logger='current', level=logging.WARNING)
         return True
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(views={self.cameras.num_views}, '
+                f'method={self.method!r}, '
                 f'image_size={self.cameras.image_size}, '
-                f'distance={self.cameras.distance}, '
-                f'visibility={self.visibility!r}, '
+                f'cull_backfaces={self.cull_backfaces!r}, '
+                f'normalize={self.normalize})')
+
+
+@TRANSFORMS.register_module()
+class RenderPointViews(BaseTransform):
+    """Render K grey views of the current points (z-buffered splats).
+
+    Adds ``img``: a list of K (H, W, 1) uint8 views (the list of (H, W, C)
+    arrays mmdet3d's multi-view transforms and ``Pack3DDetInputs`` use;
+    packed as (K, 1, H, W)), and ``num_views``. Framing as in
+    :class:`ComputeViewVisibility`; both share one projection when they run
+    on the same points.
+
+    Splats follow the median point spacing and holes between them are then
+    closed (``fill_radius``): at 1024 points and 224 px, median-sized
+    splats alone leave background on 19 % of the silhouette of the same
+    surface sampled densely, and closing brings that to 6 % while adding
+    under 1 % outside it (embedded shapes; ``tools/benchmark_pipeline.py``
+    prints the share of background inside each view's silhouette).
+
+    Args:
+        views (str | dict): View preset or azimuth / elevation lists.
+        distance (float): Camera distance from the origin.
+        image_size (int): Side of the views. Defaults to 224.
+        splat_radius (int | str): Splat radius in pixels, or ``'auto'``
+            (half the median nearest-neighbour spacing, projected at the
+            centre depth).
+        fill_radius (int | str): Close holes up to this radius
+            (:func:`~pointmcd_plugin.geometry.zbuffer`), or ``'auto'``:
+            1.5 times the splat radius that the ``fill_percentile`` of the
+            nearest-neighbour spacing needs; 0 disables filling.
+        fill_percentile (float): Percentile of the spacing ``'auto'``
+            closes.
+        shading (str): ``'normal'`` (Lambert, needs normals in channels
+            3:6) or ``'depth'``.
+        normalize (bool): Frame the current points in the unit sphere.
+    """
+
+    def __init__(self,
+                 views: Union[str, Dict] = 'modelnet40_12',
+                 distance: float = 2.0,
+                 image_size: int = 224,
+                 splat_radius: Union[int, str] = 'auto',
+                 fill_radius: Union[int, str] = 'auto',
+                 fill_percentile: float = 99.0,
+                 shading: str = 'normal',
+                 normalize: bool = True) -> None:
+        if shading not in ('normal', 'depth'):
+            raise ValueError(f"shading must be 'normal' or 'depth', got "
+                             f'{shading!r}')
+        for name, value in (('splat_radius', splat_radius),
+                            ('fill_radius', fill_radius)):
+            if value != 'auto' and not (isinstance(value, int) and
+                                        value >= 0):
+                raise ValueError(f"{name} must be 'auto' or an int >= 0, "
+                                 f'got {value!r}')
+        self.cameras = MultiViewCameras(views, distance, image_size)
+        self.splat_radius = splat_radius
+        self.fill_radius = fill_radius
+        self.fill_percentile = fill_percentile
+        self.shading = shading
+        self.normalize = normalize
+
+    def radii(self, geo: SharedViewGeometry) -> Tuple[int, int]:
+        """Splat and fill radius (pixels) for the current points."""
+        cams = self.cameras
+        radius, fill = self.splat_radius, self.fill_radius
+        if 'auto' in (radius, fill):
+            nn_dist = geo.nearest_neighbours()[0]
+        if radius == 'auto':
+            radius = auto_splat_radius(nn_dist, cams.focal, cams.distance,
+                                       percentile=50.0)
+        if fill == 'auto':
+            fill = round(1.5 * auto_splat_radius(
+                nn_dist, cams.focal, cams.distance,
+                percentile=self.fill_percentile))
+        return int(radius), int(fill)
+
+    def transform(self, results: Dict) -> Dict:
+        points = point_array(results['points'])
+        normals = None
+        if self.shading == 'normal':
+            if points.shape[1] < 6:
+                raise ValueError(
+                    "RenderPointViews(shading='normal') needs normals in "
+                    'points[:, 3:6]: load them (load_normals=True) or use '
+                    "shading='depth'")
+            normals = points[:, 3:6]
+        geo = SharedViewGeometry.of(results, self.normalize)
+        uv, depth = geo.project(self.cameras)
+        radius, fill = self.radii(geo)
+        zbuf, owner = zbuffer(uv, depth, self.cameras.image_size, radius,
+                              fill_radius=fill,
+                              with_depth=self.shading == 'depth')
+        views = shade(owner, zbuf, self.cameras, normals)[..., None]
+        results['img'] = list(views)
+        results['num_views'] = self.cameras.num_views
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(views={self.cameras.num_views}, '
+                f'image_size={self.cameras.image_size}, '
+                f'splat_radius={self.splat_radius!r}, '
+                f'fill_radius={self.fill_radius!r}, '
                 f'normalize={self.normalize})')

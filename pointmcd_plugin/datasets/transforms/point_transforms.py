@@ -14,6 +14,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet3d.registry import TRANSFORMS
 
+from pointmcd_plugin.geometry import normalize_normals, unit_sphere_frame
+
 # Keys of ``results`` whose first axis indexes points; every transform that
 # reorders or subsamples points applies the same indices to all of them.
 POINTWISE_KEYS = ('points', 'pts_part_label', 'visibility')
@@ -24,20 +26,6 @@ def _take(results: Dict, idx: np.ndarray) -> Dict:
         if key in results:
             results[key] = results[key][idx]
     return results
-
-
-def normalize_normals(normals: np.ndarray) -> np.ndarray:
-    """(N, 3) normals scaled to unit length, in their dtype.
-
-    Real releases hold some that are not (ModelNet40's ``bathtub_0001.txt``
-    row 141 has ``1,1,1``), and shading assumes unit normals. Zero normals
-    (no orientation known) stay zero rather than becoming NaN; normals
-    already of unit length (within 1e-5) are returned unchanged, bit for
-    bit.
-    """
-    norm = np.linalg.norm(normals, axis=-1, keepdims=True)
-    scale = np.where(np.abs(norm - 1) > 1e-5, 1 / np.maximum(norm, 1e-12), 1)
-    return (normals * scale).astype(normals.dtype)
 
 
 def furthest_point_sample(xyz: np.ndarray, num: int, start: int = 0
@@ -58,18 +46,6 @@ def furthest_point_sample(xyz: np.ndarray, num: int, start: int = 0
         np.minimum(dist, d, out=dist)
         idx[i] = int(dist.argmax())
     return idx
-
-
-def unit_sphere_frame(xyz: np.ndarray) -> Tuple[np.ndarray, float]:
-    """Centre (the centroid) and radius (the largest distance from it) that
-    map ``xyz`` (N, 3) into the unit sphere as ``(xyz - centre) / radius``.
-
-    The centroid moves with the points under rotation, translation and
-    scaling, so the framing does too (PointNet's normalisation).
-    """
-    centre = xyz.mean(axis=0)
-    radius = float(np.sqrt(((xyz - centre)**2).sum(axis=1).max()))
-    return centre, max(radius, 1e-12)
 
 
 @TRANSFORMS.register_module()
@@ -186,7 +162,7 @@ class RandomScaleShiftPoints(BaseTransform):
 
 # Results that describe the points as seen from fixed cameras: a rotation
 # relative to those cameras makes them describe another pose.
-VIEW_BOUND_KEYS = ('images', 'teacher_descriptors', 'visibility')
+VIEW_BOUND_KEYS = ('img', 'teacher_descriptors', 'visibility')
 
 
 @TRANSFORMS.register_module()
@@ -197,8 +173,9 @@ class RandomRotatePoints(BaseTransform):
     Normals (channels 3:6) rotate with the points. The rotation matrix is
     recorded as ``results['aug_rotation']`` (applied as ``xyz @ R.T``).
     Views and visibility must be produced after this transform
-    (``RenderPointViews``): a sample that already carries pre-rendered
-    ``images``, ``teacher_descriptors`` or ``visibility`` is an error,
+    (``ComputeViewVisibility``, ``RenderPointViews``): a sample that
+    already carries views (``img``), ``teacher_descriptors`` or
+    ``visibility`` is an error,
     since those describe the un-rotated shape.
 
     Args:
@@ -236,7 +213,8 @@ class RandomRotatePoints(BaseTransform):
             raise ValueError(
                 f'RandomRotatePoints: sample {results.get("sample_idx")} '
                 f'already carries {bound}, which describe the un-rotated '
-                'shape from fixed cameras; rotate before RenderPointViews '
+                'shape from fixed cameras; rotate before the multi-view '
+                'transforms (ComputeViewVisibility, RenderPointViews) '
                 'and do not rotate samples with pre-rendered views or '
                 'cached descriptors')
         rot = self.rotation(np.random.uniform(*self.rot_range)).astype(

@@ -12,15 +12,16 @@ class PointDataPreprocessor(BaseDataPreprocessor):
 
     Object-level point clouds (ModelNet40, ShapeNetPart, ...) are sampled to
     a fixed number of points by the pipeline, so ``inputs['points']`` (a list
-    of (N, C) tensors) becomes one (B, N, C) tensor. Any other key of
-    ``inputs`` holding equally shaped tensors (e.g. multi-view ``images``)
-    is stacked the same way.
+    of (N, C) tensors) becomes one (B, N, C) float tensor. Any other key of
+    ``inputs`` holding equally shaped tensors is stacked the same way,
+    keeping its dtype: multi-view ``img`` becomes (B, K, C, H, W) uint8,
+    converted only by the teacher's own preprocessor.
 
     Args:
         stack_keys (Sequence[str]): Keys of ``inputs`` to stack.
     """
 
-    def __init__(self, stack_keys: Sequence[str] = ('points', 'images'),
+    def __init__(self, stack_keys: Sequence[str] = ('points', 'img'),
                  non_blocking: bool = False) -> None:
         super().__init__(non_blocking=non_blocking)
         self.stack_keys = tuple(stack_keys)

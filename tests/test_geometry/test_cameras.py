@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import pointmcd_plugin  # noqa: F401
-from pointmcd_plugin.datasets.transforms import (VIEW_PRESETS,
-                                                 MultiViewCameras)
+from pointmcd_plugin.geometry import VIEW_PRESETS, MultiViewCameras
 
 
 def test_presets_match_the_paper():
