@@ -8,7 +8,9 @@ import pointmcd_plugin  # noqa: F401
 
 EXPECTED = {
     MODELS: ['PointClassifier', 'PointDataPreprocessor', 'DGCNNEncoder',
-             'PointNetEncoder'],
+             'PointNetEncoder', 'VAFP', 'MultiViewDistillLoss',
+             'MultiViewImageTeacher', 'MultiViewImagePreprocessor',
+             'PointMCDDistiller'],
     DATASETS: ['ModelNet40HDF5Dataset', 'ModelNet40ResampledDataset',
                'ShapeNetPartDataset', 'ScanObjectNNDataset',
                'PointMCDModelNet40Dataset', 'PointMCDShapeNetPartDataset',

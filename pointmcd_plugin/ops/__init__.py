@@ -7,5 +7,7 @@ torch implementation that gives the same result (tested against brute force).
 """
 from .dispatch import mmcv_cuda_ops_available
 from .knn import knn, pairwise_sq_dist
+from .masked_max import masked_view_max
 
-__all__ = ['knn', 'pairwise_sq_dist', 'mmcv_cuda_ops_available']
+__all__ = ['knn', 'pairwise_sq_dist', 'masked_view_max',
+           'mmcv_cuda_ops_available']

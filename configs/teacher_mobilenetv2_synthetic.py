@@ -1,0 +1,58 @@
+# The image teacher on the embedded shapes, sized for 2 CPU cores:
+# MobileNetV2 (width 0.5) on 12 grey views at 64 px, trained from scratch.
+# Offline there are no ImageNet weights, so the knowledge the paper's
+# teacher brings from ImageNet is stood in for by pre-training on a larger
+# procedural set drawn by the generator with another seed (seed 1, 100
+# shapes per class: twice the students' labelled set, and disjoint from
+# it); it is evaluated on the students' test set (seed 0). Its knowledge
+# of the students' training split is then exported:
+#   python tools/export_teacher_knowledge.py \
+#       configs/teacher_mobilenetv2_synthetic.py \
+#       work_dirs/teacher_mobilenetv2_synthetic/epoch_8.pth --split train \
+#       --out work_dirs/teacher_mobilenetv2_synthetic/knowledge_train.npy
+_base_ = [
+    './_base_/datasets/synthetic_cls.py',
+    './_base_/models/teacher_mobilenetv2.py',
+    './_base_/schedules/teacher_adam_cosine.py', './_base_/default_runtime.py'
+]
+
+image_size = 64
+render = dict(type='RenderPointViews', views='modelnet40_12',
+              image_size=image_size)
+train_pipeline = [
+    dict(type='SamplePoints', num_points={{_base_.num_points}},
+         method='first'),
+    dict(type='RandomScaleShiftPoints', scale_range=(2. / 3., 3. / 2.),
+         shift_range=0.2),
+    render,
+    dict(type='PackPointInputs'),
+]
+test_pipeline = [
+    dict(type='SamplePoints', num_points={{_base_.num_points}},
+         method='first'),
+    render,
+    dict(type='PackPointInputs'),
+]
+pretrain_generate = dict(
+    seed=1, num_train_per_class=100, num_test_per_class=1, num_points=2048)
+train_dataloader = dict(
+    batch_size=32,
+    dataset=dict(data_root='data/synthetic_shapes_pretrain',
+                 generate=pretrain_generate, load_normals=True,
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    dataset=dict(load_normals=True, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+model = dict(
+    backbone=dict(widen_factor=0.5, init_cfg=None),
+    head=dict(num_classes=12))
+
+max_epochs = 8
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5,
+         by_epoch=True, begin=0, end=max_epochs)
+]
+train_cfg = dict(max_epochs=max_epochs)

@@ -1,0 +1,3 @@
+from .pointmcd_distiller import FeatureRecorder, PointMCDDistiller
+
+__all__ = ['FeatureRecorder', 'PointMCDDistiller']

@@ -1,0 +1,254 @@
+"""One distiller for every student: PointMCD's multi-view cross-modal
+distillation around any registered model with ``loss`` / ``predict``."""
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmdet3d.registry import MODELS
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.model import BaseModel
+from mmengine.runner import load_checkpoint
+from torch import Tensor, nn
+
+
+class FeatureRecorder:
+    """Records the output of a named submodule (mmrazor's recorder idea)
+    with a forward hook, only while armed.
+
+    Args:
+        model (nn.Module): The model holding the submodule.
+        source (str): Dotted name of the submodule (``'backbone'``).
+    """
+
+    def __init__(self, model: nn.Module, source: str) -> None:
+        try:
+            module = model.get_submodule(source)
+        except AttributeError as e:
+            names = [n for n, _ in model.named_children()]
+            raise ValueError(
+                f'the student has no submodule {source!r} to record point '
+                f'features from; its children are {names}') from e
+        self.source = source
+        self.output = None
+        self._armed = False
+        module.register_forward_hook(self._hook)
+
+    def _hook(self, module: nn.Module, args, output) -> None:
+        if self._armed:
+            self.output = output
+
+    def __enter__(self) -> 'FeatureRecorder':
+        self.output, self._armed = None, True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._armed = False
+
+
+def _field(samples: List, name: str, what: str) -> Tensor:
+    """Stack a tensor field of the data samples: (B, ...)."""
+    if not samples or name not in samples[0]:
+        keys = sorted(samples[0].keys()) if samples else []
+        raise KeyError(
+            f'PointMCDDistiller needs {name!r} in every data sample ({what}); '
+            f'found {keys}. Add it to the training pipeline.')
+    return torch.stack([s.get(name) for s in samples])
+
+
+@MODELS.register_module()
+class PointMCDDistiller(BaseModel):
+    """PointMCD: a student trained on its task while, view by view, VAFP
+    descriptors of its point features are pulled towards a frozen image
+    teacher's view descriptors.
+
+    The student (any registered model with ``loss`` / ``predict``: this
+    plugin's classifier, an mmdet3d model) is built from its own config and
+    left unaware: a forward hook records the output of its submodule
+    ``feat_source`` during ``student.loss``, from which the point features
+    (``feat_key``, optionally ``feat_index`` of a list, channels last or
+    ``channels_first``) and, for hierarchical students, their indices into
+    the input points (``index_key``) are taken. The batch is prepared by
+    the student's own data preprocessor.
+
+    Teacher knowledge comes either from an online teacher (``teacher``,
+    e.g. :class:`MultiViewImageTeacher`, loaded from ``teacher_checkpoint``
+    and frozen) that looks at the views packed in ``inputs['img']``
+    (uint8, normalised by the teacher's own data preprocessor), or from
+    cached descriptors (``teacher_descriptors`` of the data samples,
+    ``LoadTeacherKnowledge``). The teacher is kept out of the module tree:
+    it is not trained, not in the optimizer, not in checkpoints, not
+    wrapped by DDP, and stays in eval mode.
+
+    ``loss`` returns the student's losses scaled by ``task_loss_weight``
+    (0.1 in the paper) and ``loss_distill``; ``predict`` is the student's
+    alone (no views, no visibility, no teacher).
+
+    Args:
+        student (dict): Config of the student model.
+        vafp (dict): Config of :class:`VAFP` (``in_channels`` = C of the
+            recorded features, ``out_channels`` = teacher's D).
+        distill_loss (dict): Config of the distillation loss
+            (:class:`MultiViewDistillLoss`).
+        teacher (dict | str, optional): Config of an online teacher, or
+            the path of the config file that trained it (its ``model`` is
+            the teacher); None to read cached descriptors from the data
+            samples.
+        teacher_checkpoint (str, optional): Checkpoint of the online
+            teacher (required with ``teacher``).
+        feat_source (str): Submodule of the student whose output holds the
+            point features. Defaults to ``'backbone'``.
+        feat_key (str): Key of the features in that output.
+        feat_index (int, optional): Index into a list of features (e.g.
+            -1 for the last set-abstraction level).
+        channels_first (bool): Features are (B, C, M) instead of (B, M, C).
+        index_key (str, optional): Key of the (B, M) indices of the
+            features' points into the input points.
+        task_loss_weight (float): Scale of the student's own losses.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 student: Dict,
+                 vafp: Dict,
+                 distill_loss: Dict,
+                 teacher: Optional[Union[Dict, str]] = None,
+                 teacher_checkpoint: Optional[str] = None,
+                 feat_source: str = 'backbone',
+                 feat_key: str = 'point_feats',
+                 feat_index: Optional[int] = None,
+                 channels_first: bool = False,
+                 index_key: Optional[str] = None,
+                 task_loss_weight: float = 0.1,
+                 init_cfg: Optional[Dict] = None) -> None:
+        student = MODELS.build(student)
+        super().__init__(data_preprocessor=student.data_preprocessor,
+                         init_cfg=init_cfg)
+        self.student = student
+        self.vafp = MODELS.build(vafp)
+        self.distill_loss = MODELS.build(distill_loss)
+        self.recorder = FeatureRecorder(student, feat_source)
+        self.feat_key = feat_key
+        self.feat_index = feat_index
+        self.channels_first = channels_first
+        self.index_key = index_key
+        self.task_loss_weight = task_loss_weight
+        # A list, not a submodule: see the class docstring.
+        self._teacher: List[nn.Module] = []
+        if teacher is not None:
+            self._teacher.append(self._build_teacher(teacher,
+                                                     teacher_checkpoint))
+
+    @staticmethod
+    def _build_teacher(cfg: Union[Dict, str],
+                       checkpoint: Optional[str]) -> nn.Module:
+        if checkpoint is None:
+            raise ValueError(
+                'PointMCDDistiller: an online teacher needs '
+                'teacher_checkpoint (train it first, e.g. configs/'
+                'teacher_mobilenetv2_modelnet40.py); or give no teacher and '
+                'read cached knowledge with LoadTeacherKnowledge')
+        if isinstance(cfg, str):
+            cfg = Config.fromfile(cfg).model
+        teacher = MODELS.build(cfg)
+        try:
+            load_checkpoint(teacher, checkpoint, map_location='cpu',
+                            strict=True, logger='silent')
+        except RuntimeError as e:
+            raise ValueError(
+                f'teacher_checkpoint {checkpoint} does not fit the teacher '
+                f'config ({cfg.get("type")}): {e}') from e
+        print_log(f'PointMCDDistiller: teacher loaded from {checkpoint}',
+                  logger='current')
+        teacher.requires_grad_(False)
+        if hasattr(teacher, 'freeze'):
+            teacher.freeze()
+        return teacher.eval()
+
+    @property
+    def teacher(self) -> Optional[nn.Module]:
+        """The online teacher, if any (not a submodule)."""
+        return self._teacher[0] if self._teacher else None
+
+    def forward(self,
+                inputs: Dict[str, Tensor],
+                data_samples: Optional[List] = None,
+                mode: str = 'tensor') -> Union[Dict, List, Tensor]:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.student.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.student(inputs, data_samples, mode='tensor')
+        raise RuntimeError(f'Invalid mode "{mode}"; expected "tensor", '
+                           '"loss" or "predict".')
+
+    def predict(self, inputs: Dict[str, Tensor],
+                data_samples: Optional[List] = None) -> List:
+        """The student's prediction alone."""
+        return self.student.predict(inputs, data_samples)
+
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: List) -> Dict[str, Tensor]:
+        with self.recorder:
+            losses = self.student.loss(inputs, data_samples)
+        losses = {k: v * self.task_loss_weight if 'loss' in k else v
+                  for k, v in losses.items()}
+        feats, indices = self._recorded_features()
+        visibility = _field(data_samples, 'visibility',
+                            '(N, K) bool visible points per view, from '
+                            'ComputeViewVisibility or LoadViewVisibility')
+        out = self.vafp(feats, visibility.to(feats.device), indices)
+        target = self._teacher_descriptors(inputs, data_samples,
+                                           feats.device)
+        if target.shape != out['descriptors'].shape:
+            raise ValueError(
+                f'teacher descriptors {tuple(target.shape)} do not match the '
+                f'student\'s VAFP descriptors {tuple(out["descriptors"].shape)}'
+                ' (B, K, D): same views and D needed (vafp.out_channels)')
+        losses['loss_distill'] = self.distill_loss(out['descriptors'], target,
+                                                   out['valid'])
+        return losses
+
+    def _recorded_features(self):
+        """(B, M, C) point features and (B, M) indices or None."""
+        output = self.recorder.output
+        if output is None:
+            raise RuntimeError(
+                f'the student never ran its submodule '
+                f'{self.recorder.source!r} in loss(); set feat_source to '
+                'the module that computes the point features')
+        try:
+            feats = output[self.feat_key]
+            indices = output[self.index_key] if self.index_key else None
+        except (KeyError, TypeError, IndexError) as e:
+            keys = list(output) if isinstance(output, dict) else \
+                type(output).__name__
+            raise KeyError(
+                f'{self.recorder.source!r} output has no {e}; it has {keys}'
+            ) from e
+        if self.feat_index is not None:
+            feats = feats[self.feat_index]
+            indices = None if indices is None else indices[self.feat_index]
+        if self.channels_first:
+            feats = feats.transpose(1, 2)
+        return feats, indices
+
+    def _teacher_descriptors(self, inputs: Dict, data_samples: List,
+                             device: torch.device) -> Tensor:
+        """(B, K, D) teacher view descriptors on ``device``, without
+        gradient."""
+        teacher = self.teacher
+        if teacher is None:
+            return _field(data_samples, 'teacher_descriptors',
+                          '(K, D) cached teacher descriptors, from '
+                          'LoadTeacherKnowledge').to(device)
+        if 'img' not in inputs:
+            raise KeyError(
+                'PointMCDDistiller: the online teacher needs the views in '
+                "inputs['img'] (RenderPointViews or LoadMultiViewImages in "
+                'the training pipeline)')
+        if next(teacher.parameters()).device != device:
+            teacher.to(device)
+        with torch.no_grad():
+            views = teacher.data_preprocessor.preprocess_views(inputs['img'])
+            return teacher.extract_view_descriptors(views)

@@ -1,0 +1,3 @@
+from .multiview_distill_loss import MultiViewDistillLoss
+
+__all__ = ['MultiViewDistillLoss']

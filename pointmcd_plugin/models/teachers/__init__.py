@@ -1,0 +1,4 @@
+from .data_preprocessor import MultiViewImagePreprocessor
+from .multiview_teacher import MultiViewImageTeacher
+
+__all__ = ['MultiViewImagePreprocessor', 'MultiViewImageTeacher']
