@@ -1,6 +1,7 @@
 # PointMCD on the embedded shapes with the online teacher: the views of
-# each step are rendered from the augmented points (64 px, as the
-# embedded teacher was trained) and described by the frozen teacher.
+# each step are rendered from the augmented points (64 px, Lambert-shaded
+# from the normals, as the embedded teacher was trained) and described by
+# the frozen teacher; the student still sees xyz only.
 _base_ = ['./pointmcd_dgcnn_synthetic.py']
 
 teacher_config = 'configs/teacher_mobilenetv2_synthetic.py'
@@ -17,7 +18,7 @@ train_pipeline = [
     dict(type='RenderPointViews', views={{_base_.distill_views}},
          image_size=64),
     dict(type='ShufflePoints'),
-    dict(type='PackPointInputs'),
+    dict(type='PackPointInputs', point_channels=3),
 ]
 train_dataloader = dict(dataset=dict(load_normals=True,
                                      pipeline=train_pipeline))

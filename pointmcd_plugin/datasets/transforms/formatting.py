@@ -1,7 +1,7 @@
 """Packing: the student's own packer, plus the distillation inputs
 (views, visibility, teacher knowledge) attached to whatever data sample
 it produced (this plugin's ``DataSample``, mmdet3d's ``Det3DDataSample``)."""
-from typing import Dict, Sequence, Union
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -70,17 +70,27 @@ class PackPointInputs(BaseTransform):
     Args:
         meta_keys (Sequence[str]): Keys of ``results`` copied to the data
             sample's metainfo when present.
+        point_channels (int, optional): Pack only the first channels of
+            the points (e.g. 3: xyz for a student, when normals were
+            loaded only to shade rendered views).
     """
 
-    def __init__(self, meta_keys: Sequence[str] = ('sample_idx',
-                                                   'shape_id')) -> None:
+    def __init__(self, meta_keys: Sequence[str] = ('sample_idx', 'shape_id'),
+                 point_channels: Optional[int] = None) -> None:
         self.meta_keys = tuple(meta_keys)
+        self.point_channels = point_channels
 
     def transform(self, results: Dict) -> Dict:
         points = results['points']
         if not isinstance(points, np.ndarray) or points.ndim != 2:
             raise TypeError('PackPointInputs expects results["points"] as an '
                             f'(N, C) numpy array, got {type(points)}')
+        if self.point_channels is not None:
+            if points.shape[1] < self.point_channels:
+                raise ValueError(
+                    f'PackPointInputs(point_channels={self.point_channels}):'
+                    f' the points have {points.shape[1]} channels')
+            points = points[:, :self.point_channels]
         inputs = dict(points=torch.from_numpy(
             np.ascontiguousarray(points, dtype=np.float32)))
         sample = DataSample()
@@ -99,7 +109,8 @@ class PackPointInputs(BaseTransform):
             dict(inputs=inputs, data_samples=sample), results)
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(meta_keys={self.meta_keys})'
+        return (f'{type(self).__name__}(meta_keys={self.meta_keys}, '
+                f'point_channels={self.point_channels})')
 
 
 @TRANSFORMS.register_module()
