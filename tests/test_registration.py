@@ -49,4 +49,3 @@ def test_configs_load_with_upstream_base_and_custom_imports():
     assert cfg.default_hooks.timer.type == 'IterTimerHook'
     assert cfg.model.type == 'pointmcd_plugin.PointClassifier'
     assert cfg.runner_type == 'PointMCDRunner'
-

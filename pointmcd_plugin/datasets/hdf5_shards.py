@@ -2,7 +2,7 @@
 point clouds (ModelNet40 HDF5, ScanObjectNN, ShapeNetCore v2 HDF5)."""
 import glob
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -44,17 +44,8 @@ class HDF5ShardDataset(ShapeDataset):
     """
     SHARD_PREFIX = ''
     ID_FILE: Optional[str] = None
-
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 metainfo: Optional[Dict] = None,
-                 **kwargs) -> None:
-        self._points: Optional[np.ndarray] = None
-        super().__init__(data_root=data_root, split=split, pipeline=pipeline,
-                         test_mode=test_mode, metainfo=metainfo, **kwargs)
+    # (num_clouds, P, C) of the split, set by load_data_list.
+    _points: Optional[np.ndarray] = None
 
     def _split_files(self) -> List[str]:
         """The shards of every part of the split."""

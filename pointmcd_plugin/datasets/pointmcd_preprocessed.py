@@ -7,7 +7,7 @@ the teacher's per-view descriptors. They differ in folder names, point file
 format and views, which the two dataset classes set as attributes.
 """
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 from mmdet3d.registry import DATASETS
 

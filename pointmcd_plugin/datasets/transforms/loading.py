@@ -57,6 +57,20 @@ def point_file_format(columns: Sequence[str],
                 category=category, source=source)
 
 
+class FileLoader(BaseTransform):
+    """Base of the loaders: reads through ``mmengine.fileio``.
+
+    Args:
+        backend_args (dict, optional): ``mmengine.fileio`` backend.
+    """
+
+    def __init__(self, backend_args: Optional[Dict] = None) -> None:
+        self.backend_args = backend_args
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(backend_args={self.backend_args})'
+
+
 def _require(results: Dict, key: str, transform: str, hint: str):
     if key not in results:
         raise KeyError(f'{transform} needs results[{key!r}]: {hint}')
@@ -64,7 +78,7 @@ def _require(results: Dict, key: str, transform: str, hint: str):
 
 
 @TRANSFORMS.register_module()
-class LoadShapePoints(BaseTransform):
+class LoadShapePoints(FileLoader):
     """Read a shape's point file (text rows) into ``points``.
 
     The dataset names the file (``pts_path``) and its layout
@@ -76,9 +90,6 @@ class LoadShapePoints(BaseTransform):
     Args:
         backend_args (dict, optional): ``mmengine.fileio`` backend.
     """
-
-    def __init__(self, backend_args: Optional[Dict] = None) -> None:
-        self.backend_args = backend_args
 
     def transform(self, results: Dict) -> Dict:
         path = _require(results, 'pts_path', 'LoadShapePoints',
@@ -106,12 +117,9 @@ class LoadShapePoints(BaseTransform):
             results['pts_part_label'] = labels
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(backend_args={self.backend_args})'
-
 
 @TRANSFORMS.register_module()
-class LoadMultiViewImages(BaseTransform):
+class LoadMultiViewImages(FileLoader):
     """Read a shape's K view images (``img_paths``) into ``img``: a list of
     K (H, W, 3) uint8 RGB arrays (mmdet3d's multi-view convention; packed
     as (K, 3, H, W)), plus ``num_views``. Views of different sizes, or a
@@ -120,9 +128,6 @@ class LoadMultiViewImages(BaseTransform):
     Args:
         backend_args (dict, optional): ``mmengine.fileio`` backend.
     """
-
-    def __init__(self, backend_args: Optional[Dict] = None) -> None:
-        self.backend_args = backend_args
 
     def transform(self, results: Dict) -> Dict:
         paths = _require(results, 'img_paths', 'LoadMultiViewImages',
@@ -146,12 +151,9 @@ class LoadMultiViewImages(BaseTransform):
         results['num_views'] = len(views)
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(backend_args={self.backend_args})'
-
 
 @TRANSFORMS.register_module()
-class LoadViewVisibility(BaseTransform):
+class LoadViewVisibility(FileLoader):
     """Read a shape's (P, K) 0/1 visibility file (``vis_path``, K =
     ``num_views`` of the dataset) into ``visibility`` (P, K) bool.
 
@@ -162,9 +164,6 @@ class LoadViewVisibility(BaseTransform):
     Args:
         backend_args (dict, optional): ``mmengine.fileio`` backend.
     """
-
-    def __init__(self, backend_args: Optional[Dict] = None) -> None:
-        self.backend_args = backend_args
 
     def transform(self, results: Dict) -> Dict:
         path = _require(results, 'vis_path', 'LoadViewVisibility',
@@ -180,12 +179,9 @@ class LoadViewVisibility(BaseTransform):
         results['visibility'] = vis > 0.5
         return results
 
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(backend_args={self.backend_args})'
-
 
 @TRANSFORMS.register_module()
-class LoadViewPartLabels(BaseTransform):
+class LoadViewPartLabels(FileLoader):
     """Read a shape's labelled views (``view_label_paths``, single-channel
     PNGs of part ids, ``view_background`` for background) into
     ``view_part_labels`` (K, H, W) int64, checked against the shape's part
@@ -195,9 +191,6 @@ class LoadViewPartLabels(BaseTransform):
     Args:
         backend_args (dict, optional): ``mmengine.fileio`` backend.
     """
-
-    def __init__(self, backend_args: Optional[Dict] = None) -> None:
-        self.backend_args = backend_args
 
     def transform(self, results: Dict) -> Dict:
         paths = _require(results, 'view_label_paths', 'LoadViewPartLabels',
@@ -219,9 +212,6 @@ class LoadViewPartLabels(BaseTransform):
             views.append(labels)
         results['view_part_labels'] = np.stack(views)
         return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(backend_args={self.backend_args})'
 
 
 @TRANSFORMS.register_module()

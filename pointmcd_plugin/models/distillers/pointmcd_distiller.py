@@ -200,12 +200,13 @@ class PointMCDDistiller(BaseModel):
         out = self.vafp(feats, visibility.to(feats.device), indices)
         target = self._teacher_descriptors(inputs, data_samples,
                                            feats.device)
-        if target.shape != out['descriptors'].shape:
+        student = out['descriptors']
+        if target.shape != student.shape:
             raise ValueError(
                 f'teacher descriptors {tuple(target.shape)} do not match the '
-                f'student\'s VAFP descriptors {tuple(out["descriptors"].shape)}'
-                ' (B, K, D): same views and D needed (vafp.out_channels)')
-        losses['loss_distill'] = self.distill_loss(out['descriptors'], target,
+                f"student's VAFP descriptors {tuple(student.shape)} "
+                '(B, K, D): same views and D needed (vafp.out_channels)')
+        losses['loss_distill'] = self.distill_loss(student, target,
                                                    out['valid'])
         return losses
 
