@@ -20,9 +20,9 @@ def authors_dataset(tmp_path, split='train'):
     if not os.path.isdir(root):
         os.makedirs(root)
         write_authors_layout(root, expt)
+    load = [dict(type='LoadShapePoints'), dict(type='LoadTeacherKnowledge')]
     return PointMCDModelNet40Dataset(root, split=split, descriptor_root=expt,
-                                     pipeline=[dict(type='LoadShapePoints'),
-                                               dict(type='LoadTeacherKnowledge')])
+                                     pipeline=load)
 
 
 def export(path, dataset, **meta):
