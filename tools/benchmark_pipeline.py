@@ -6,7 +6,8 @@
 Reads the embedded set (generated on first use) through the real loader and
 runs the multi-view pipeline in this process, for 1024 points x 12 views and
 2048 points x 16 views at 224 px, with z-buffer and HPR visibility and
-without images, and prints one table:
+without images, and prints one table (samples/s: the median and range of
+``--repeats`` passes, since a shared machine varies by 10-20 %):
 
 * ``bytes/sample``: the packed sample (what a DataLoader worker hands over:
   points, uint8 views, visibility); ``float views``: the same with the
@@ -80,6 +81,9 @@ def main():
     p.add_argument('--data-root', default='data/synthetic_shapes')
     p.add_argument('--threads', type=int, default=1,
                    help='torch threads; 1 is what a DataLoader worker gets')
+    p.add_argument('--repeats', type=int, default=3,
+                   help='timed passes over the samples; the median is '
+                   'printed, with the range')
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     init_default_scope('mmdet3d')
@@ -87,24 +91,30 @@ def main():
                                         load_normals=True)
     n = min(args.samples, len(dataset))
     print(f'{n} samples, one process, {args.threads} torch thread(s), '
-          'embedded set (2048-point clouds)')
+          f'embedded set (2048-point clouds); samples/s: median of '
+          f'{args.repeats} passes')
     print(f'{"points":>6} {"views":>5} {"px":>4} {"visibility":>10} '
-          f'{"images":>6} {"fill":>4} {"samples/s":>9} {"ms/sample":>9} '
-          f'{"bytes/sample":>12} {"float views":>11} {"holes %":>7}')
+          f'{"images":>6} {"fill":>4} {"samples/s":>9} {"range":>11} '
+          f'{"ms/sample":>9} {"bytes/sample":>12} {"float views":>11} '
+          f'{"holes %":>7}')
     for num_points, views, size, vis, images, fill in SETTINGS:
         steps = Compose(pipeline(num_points, views, size, vis, images, fill))
         steps(dataset.get_data_info(0))  # warm-up
-        packed = []
-        start = time.perf_counter()
-        for i in range(n):
-            packed.append(steps(dataset.get_data_info(i)))
-        dt = (time.perf_counter() - start) / n
+        rates = []
+        for _ in range(args.repeats):
+            packed = []
+            start = time.perf_counter()
+            for i in range(n):
+                packed.append(steps(dataset.get_data_info(i)))
+            rates.append(n / (time.perf_counter() - start))
+        dt = 1 / float(np.median(rates))
         nbytes, as_float = packed_bytes(packed[0])
         holes = f'{mean_holes(packed):.2f}' if images else '-'
         k = 12 if views == 'modelnet40_12' else 16
         print(f'{num_points:>6} {k:>5} {size:>4} {vis:>10} '
               f'{str(images):>6} {str(fill if images else "-"):>4} '
-              f'{1 / dt:>9.1f} {1000 * dt:>9.1f} {nbytes:>12,} '
+              f'{1 / dt:>9.1f} {min(rates):>5.1f}-{max(rates):<5.1f} '
+              f'{1000 * dt:>9.1f} {nbytes:>12,} '
               f'{as_float:>11,} {holes:>7}')
 
 

@@ -37,8 +37,9 @@ def shade(owner: np.ndarray, zbuf: Optional[np.ndarray],
         # Column 0 is the background, point n sits at column n + 1.
         table = np.concatenate(
             [np.full((K, 1), background, dtype=np.uint8), per_point], axis=1)
-        rows = np.arange(K)[:, None, None] * table.shape[1]
-        return np.take(table.ravel(), owner + 1 + rows)
+        # Flat index of each pixel's entry, in int32 (half the traffic).
+        start = (np.arange(K) * table.shape[1] + 1).astype(np.int32)
+        return np.take(table.ravel(), owner + start[:, None, None])
     near = cameras.distance - 1.0
     img = _grey(np.clip((zbuf - near) / 2.0, 0, 1))
     img[owner < 0] = background

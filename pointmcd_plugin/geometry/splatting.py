@@ -38,9 +38,14 @@ def _min_filter_1d(x: torch.Tensor, radius: int, dim: int) -> torch.Tensor:
     return out
 
 
-def _fill_holes(img: torch.Tensor, keys: torch.Tensor, view: torch.Tensor,
-                px: torch.Tensor, empty_key: int, radius: int,
-                fill_radius: int) -> torch.Tensor:
+# Offsets of the 4 pixels of a 2x2 cell.
+_DY, _DX = torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 0, 1])
+
+
+def _fill_holes(img: torch.Tensor, empty: torch.Tensor, keys: torch.Tensor,
+                view: torch.Tensor, px: torch.Tensor, empty_key: int,
+                radius: int, fill_radius: int
+                ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Fill the empty pixels of the radius-``radius`` splat z-buffer
     ``img`` (K, S, S) that lie inside the closing of its rendered pixels
     (square of radius ``fill_radius``) with the key of the nearest point
@@ -50,7 +55,8 @@ def _fill_holes(img: torch.Tensor, keys: torch.Tensor, view: torch.Tensor,
     pixels there (``keys`` at integer pixels ``px`` (P, 2) of views
     ``view`` (P,)), with half the radii: 8 times less filtering than at
     full resolution, where it would cost more than the splats. The filled
-    region is resolved to 2 pixels.
+    region is resolved to 2 pixels. ``empty`` (K, S, S) bool marks the
+    empty pixels; both are updated in place and returned.
     """
     K, S, _ = img.shape
     h = (S + 1) // 2
@@ -64,10 +70,21 @@ def _fill_holes(img: torch.Tensor, keys: torch.Tensor, view: torch.Tensor,
     # Eroding that dilation by the reach gives the closing.
     closed = _square_min_filter((wide != empty_key).to(torch.uint8),
                                 reach).bool()
-    holes = torch.where(closed, wide, empty_key)
-    up = holes[:, :, None, :, None].expand(K, h, 2, h, 2).reshape(
-        K, 2 * h, 2 * h)[:, :S, :S]
-    return torch.where(img == empty_key, up, img)
+    # Cells of the closing with an empty pixel (few), filled by index.
+    cell_empty = torch.nn.functional.pad(empty, (0, S % 2, 0, S % 2))
+    cells = closed & (cell_empty[:, 0::2, 0::2] | cell_empty[:, 1::2, 0::2] |
+                      cell_empty[:, 0::2, 1::2] | cell_empty[:, 1::2, 1::2])
+    ks, ys, xs = torch.nonzero(cells, as_tuple=True)
+    fill = wide[ks, ys, xs].repeat_interleave(4)
+    # Their 4 pixels each, filled where empty (in place: both are fresh).
+    ks = ks.repeat_interleave(4)
+    ys = 2 * ys.repeat_interleave(4) + _DY.repeat(len(ys))
+    xs = 2 * xs.repeat_interleave(4) + _DX.repeat(len(xs))
+    keep = cell_empty[ks, ys, xs]
+    ks, ys, xs = ks[keep], ys[keep], xs[keep]
+    img[ks, ys, xs] = fill[keep]
+    empty[ks, ys, xs] = False
+    return img, empty
 
 
 def _square_min_filter(img: torch.Tensor, radius: int) -> torch.Tensor:
@@ -135,10 +152,10 @@ def zbuffer(uv: np.ndarray, depth: np.ndarray, image_size: int,
     img.scatter_reduce_(0, flat, key, reduce='amin')
     img = img.view(K, S, S)
     img = _square_min_filter(img, radius)
-    if fill_radius > radius:
-        img = _fill_holes(img, key, view[valid], px[valid], empty_key,
-                          radius, fill_radius)
     empty = img == empty_key
+    if fill_radius > radius:
+        img, empty = _fill_holes(img, empty, key, view[valid], px[valid],
+                                 empty_key, radius, fill_radius)
     zbuf = owner = None
     if with_owner:
         owner = torch.where(empty, -1, img & (2**bits - 1)).numpy()
