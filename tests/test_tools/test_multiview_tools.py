@@ -30,6 +30,18 @@ def test_benchmark_prints_a_table(tmp_path):
     assert all(float(r[-2]) > 0 for r in rows)
 
 
+@pytest.mark.slow
+def test_view_holes_benchmark_prints_a_table():
+    out = run([sys.executable, 'tools/benchmark_view_holes.py',
+               '--shapes-per-class', '1', '--points', '512'])
+    rows = {line[:36].strip(): [float(x) for x in line[36:].split()]
+            for line in out.splitlines() if 'splats' in line}
+    assert len(rows) == 5
+    # Closing fills most of what median splats leave open.
+    assert rows['median splats + closing (default)'][0] < \
+        0.5 * rows['median splats, no closing'][0]
+
+
 def write_rendered_authors_layout(root):
     """One mug in the authors' ModelNet40 layout, its views and visibility
     produced by RenderPointViews (so the drawn overlay must fit)."""
