@@ -35,9 +35,10 @@ def final_accuracy(work_dir: str):
         with open(log) as f:
             text = f.read()
         found = ACC.findall(text)
-        stamps = re.findall(r'^(\d\d/\d\d \d\d:\d\d:\d\d)', text, re.M)
+        stamps = re.findall(r'^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)', text,
+                            re.M)
         if found and stamps:
-            t0, t1 = (datetime.strptime(s, '%m/%d %H:%M:%S')
+            t0, t1 = (datetime.strptime(s, '%Y/%m/%d %H:%M:%S')
                       for s in (stamps[0], stamps[-1]))
             return float(found[-1]), (t1 - t0).total_seconds()
     return None
