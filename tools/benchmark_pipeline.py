@@ -10,8 +10,9 @@ without images, and prints one table (samples/s: the median and range of
 ``--repeats`` passes, since a shared machine varies by 10-20 %):
 
 * ``bytes/sample``: the packed sample (what a DataLoader worker hands over:
-  points, uint8 views, visibility); ``float views``: the same with the
-  views as float32, as they were packed before views became uint8;
+  points, uint8 views, visibility); ``views``: the uint8 views' share of
+  it; ``as float32``: the same views as float32, as they were packed
+  before views became uint8;
 * ``holes %``: background pixels inside the silhouette of a view
   (``enclosed_background_fraction``), mean over views and samples; the
   ``fill 0`` row renders without closing holes (median-spacing splats
@@ -57,15 +58,15 @@ def pipeline(num_points, views, size, visibility, images, fill):
 
 
 def packed_bytes(packed) -> tuple:
-    """Bytes of the packed sample's tensors, and the same with float32
-    views."""
+    """Bytes of the packed sample's tensors, of its views, and of its views
+    as float32."""
     tensors = list(packed['inputs'].values()) + [
         v for v in packed['data_samples'].values()
         if isinstance(v, torch.Tensor)]
     total = sum(t.numel() * t.element_size() for t in tensors)
     img = packed['inputs'].get('img')
-    as_float = total if img is None else total + 3 * img.numel()
-    return total, as_float
+    views = 0 if img is None else img.numel() * img.element_size()
+    return total, views, 0 if img is None else 4 * img.numel()
 
 
 def mean_holes(packed) -> float:
@@ -95,8 +96,8 @@ def main():
           f'{args.repeats} passes')
     print(f'{"points":>6} {"views":>5} {"px":>4} {"visibility":>10} '
           f'{"images":>6} {"fill":>4} {"samples/s":>9} {"range":>11} '
-          f'{"ms/sample":>9} {"bytes/sample":>12} {"float views":>11} '
-          f'{"holes %":>7}')
+          f'{"ms/sample":>9} {"bytes/sample":>12} {"views":>9} '
+          f'{"as float32":>10} {"holes %":>7}')
     for num_points, views, size, vis, images, fill in SETTINGS:
         steps = Compose(pipeline(num_points, views, size, vis, images, fill))
         steps(dataset.get_data_info(0))  # warm-up
@@ -108,14 +109,14 @@ def main():
                 packed.append(steps(dataset.get_data_info(i)))
             rates.append(n / (time.perf_counter() - start))
         dt = 1 / float(np.median(rates))
-        nbytes, as_float = packed_bytes(packed[0])
+        nbytes, views_bytes, as_float = packed_bytes(packed[0])
         holes = f'{mean_holes(packed):.2f}' if images else '-'
         k = 12 if views == 'modelnet40_12' else 16
         print(f'{num_points:>6} {k:>5} {size:>4} {vis:>10} '
               f'{str(images):>6} {str(fill if images else "-"):>4} '
               f'{1 / dt:>9.1f} {min(rates):>5.1f}-{max(rates):<5.1f} '
-              f'{1000 * dt:>9.1f} {nbytes:>12,} '
-              f'{as_float:>11,} {holes:>7}')
+              f'{1000 * dt:>9.1f} {nbytes:>12,} {views_bytes:>9,} '
+              f'{as_float:>10,} {holes:>7}')
 
 
 if __name__ == '__main__':

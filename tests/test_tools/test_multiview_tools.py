@@ -23,11 +23,17 @@ def test_visualize_views_writes_one_grid_per_sample(tmp_path):
 @pytest.mark.slow
 def test_benchmark_prints_a_table(tmp_path):
     out = run([sys.executable, 'tools/benchmark_pipeline.py', '--samples',
-               '2', '--data-root', str(tmp_path)])
+               '2', '--repeats', '1', '--data-root', str(tmp_path)])
     rows = [line.split() for line in out.splitlines()
             if line.strip().startswith(('1024', '2048'))]
-    assert len(rows) == 5
-    assert all(float(r[-2]) > 0 for r in rows)
+    assert len(rows) == 6
+    assert all(float(r[6]) > 0 for r in rows)  # samples/s
+    for r in rows:
+        nbytes, views, as_float = (int(x.replace(',', '')) for x in r[9:12])
+        if r[4] == 'True':  # uint8 views: a quarter of float32 ones
+            assert 4 * views == as_float and views < nbytes
+        else:
+            assert views == as_float == 0
 
 
 @pytest.mark.slow
