@@ -1,7 +1,8 @@
 """pointmcd-plugin: PointMCD multi-view cross-modal distillation.
 
 Importing the package registers every component into the mmdet3d
-registries; configs load it with
+registries and lets mmcv's point ops run on CPU tensors (see
+:mod:`pointmcd_plugin.ops.mmcv_cpu`); configs load it with
 ``custom_imports = dict(imports=['pointmcd_plugin'], allow_failed_imports=False)``.
 """
 from .version import __version__
@@ -14,3 +15,8 @@ from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
 
 __all__ = ['__version__']
 from . import registry  # noqa: E402,F401  (the 'pointmcd_plugin' scope)
+from .ops.mmcv_cpu import enable_from_env  # noqa: E402
+
+# mmcv's point ops (CUDA only) run CPU tensors through torch from here on,
+# in mmdet3d's models too; POINTMCD_TORCH_POINT_OPS=0 switches it off.
+enable_from_env()
