@@ -8,7 +8,8 @@ from torch import Tensor
 
 @MODELS.register_module()
 class PointClassifier(BaseModel):
-    """Point-cloud classifier: data preprocessor, point encoder, head.
+    """Point-cloud classifier: data preprocessor, point encoder, optional
+    neck, head.
 
     A sibling of mmpretrain's ``ImageClassifier``: the encoder (a student
     such as :class:`DGCNNEncoder`) returns point-wise and global features,
@@ -16,10 +17,18 @@ class PointClassifier(BaseModel):
     the prediction post-processing, and results travel in mmpretrain
     ``DataSample`` objects.
 
+    The encoder may also be one of mmdet3d's point backbones (e.g.
+    ``PointNet2SASSG``, whose dict holds ``sa_xyz`` / ``sa_features`` /
+    ``sa_indices``); a ``neck`` (e.g. :class:`GlobalSANeck`) then turns its
+    output into the global feature.
+
     Args:
-        backbone (dict): Point encoder config; its forward returns a dict
-            with ``point_feats`` (B, N, C) and ``global_feat`` (B, G).
+        backbone (dict): Point encoder config; its forward takes the
+            (B, N, 3 + C) points and returns a dict, with ``point_feats``
+            (B, N, C) and ``global_feat`` (B, G) unless a neck follows.
         head (dict): Classification head config taking ``(global_feat,)``.
+        neck (dict, optional): Module mapping the backbone's dict to the
+            (B, G) global feature. Defaults to reading ``global_feat``.
         data_preprocessor (dict, optional): Defaults to
             ``PointDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
@@ -28,6 +37,7 @@ class PointClassifier(BaseModel):
     def __init__(self,
                  backbone: Dict,
                  head: Dict,
+                 neck: Optional[Dict] = None,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         if data_preprocessor is None:
@@ -37,19 +47,31 @@ class PointClassifier(BaseModel):
         super().__init__(init_cfg=init_cfg,
                          data_preprocessor=data_preprocessor)
         self.backbone = MODELS.build(backbone)
+        self.neck = MODELS.build(neck) if neck is not None else None
         self.head = MODELS.build(head)
 
     def extract_point_feat(self, inputs: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """Run the encoder on ``inputs['points']`` (B, N, C).
 
-        Returns the encoder's dict: ``point_feats`` (B, N, C') and
-        ``global_feat`` (B, G). Distillers and probes call this.
+        Returns the encoder's dict (``point_feats`` (B, N, C') and
+        ``global_feat`` (B, G) for this plugin's encoders). Distillers and
+        probes call this.
         """
         return self.backbone(inputs['points'])
 
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor]:
         """Global feature as the one-element tuple mmpretrain heads take."""
-        return (self.extract_point_feat(inputs)['global_feat'], )
+        feats = self.extract_point_feat(inputs)
+        if self.neck is not None:
+            return (self.neck(feats), )
+        if not isinstance(feats, dict) or 'global_feat' not in feats:
+            keys = list(feats) if isinstance(feats, dict) else \
+                type(feats).__name__
+            raise KeyError(
+                f'PointClassifier: the backbone returned {keys}, no '
+                "'global_feat'; add a neck that makes the global feature "
+                "(e.g. dict(type='GlobalSANeck', ...) after PointNet2SASSG)")
+        return (feats['global_feat'], )
 
     def forward(self,
                 inputs: Dict[str, Tensor],

@@ -1,0 +1,3 @@
+from .global_sa_neck import GlobalSANeck
+
+__all__ = ['GlobalSANeck']
