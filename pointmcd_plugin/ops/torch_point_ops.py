@@ -35,30 +35,30 @@ from typing import Optional, Tuple
 import torch
 from torch import Tensor
 
-# Elements of a (chunk, N, 3) difference tensor computed at once.
-_CHUNK_ELEMS = 1 << 24
+# Elements of a (B, rows, N) distance tensor computed at once.
+_CHUNK_ELEMS = 1 << 23
 
 
 def _sq_dist(query: Tensor, support: Tensor) -> Tensor:
-    """(B, M, N) squared distances, summed over channels in order.
+    """(B, M, N) squared distances, summed over channels in order
+    (``dx*dx + dy*dy + dz*dz`` for points), one channel at a time.
 
     Args:
         query (Tensor): (B, M, C) points.
         support (Tensor): (B, N, C) points.
     """
-    diff = query.unsqueeze(2) - support.unsqueeze(1)  # (B, M, N, C)
-    diff = diff * diff
-    out = diff[..., 0]
-    for c in range(1, diff.shape[-1]):
-        out = out + diff[..., c]
+    out = None
+    for c in range(query.shape[-1]):
+        d = query[..., c].unsqueeze(2) - support[..., c].unsqueeze(1)
+        out = d.mul_(d) if out is None else out.addcmul_(d, d)
     return out
 
 
 def _chunks(query: Tensor, support: Tensor):
     """Yield (start, stop) ranges of query rows that bound the size of the
-    pairwise difference tensor."""
+    (B, rows, N) pairwise tensors."""
     B, M = query.shape[:2]
-    per_row = max(1, B * support.shape[1] * support.shape[2])
+    per_row = max(1, B * support.shape[1])
     step = max(1, _CHUNK_ELEMS // per_row)
     for start in range(0, M, step):
         yield start, min(M, start + step)
@@ -78,6 +78,19 @@ def _smallest_k(dist: Tensor, k: int) -> Tuple[Tensor, Tensor]:
     Returns:
         tuple: (..., k) values and int64 indices.
     """
+    val, idx = dist.topk(k, dim=-1, largest=False, sorted=True)
+    kth = val[..., -1:]
+    # Rows without equal values at or below the k-th are already exact.
+    tied = ((dist == kth).sum(-1) > 1) | \
+        (val[..., 1:] == val[..., :-1]).any(-1)
+    if tied.any():
+        val, idx = val.clone(), idx.clone()
+        val[tied], idx[tied] = _smallest_k_ties(dist[tied], k)
+    return val, idx
+
+
+def _smallest_k_ties(dist: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+    """:func:`_smallest_k` for (R, N) rows with ties."""
     kth = dist.topk(k, dim=-1, largest=False, sorted=True)[0][..., -1:]
     n = dist.shape[-1]
     order = torch.arange(n, device=dist.device)
