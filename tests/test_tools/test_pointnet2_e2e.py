@@ -1,6 +1,6 @@
 """mmdet3d's PointNet++ trained and distilled on CPU through the
 user-facing commands (slow: run with --runslow): the baseline config
-trains, the POINTMCD config distils from a cached knowledge file, its
+trains, the PointMCD config distils from a cached knowledge file, its
 checkpoint evaluates through tools/test.py without views, and the
 student-only checkpoint gives the same accuracy under the baseline."""
 import os.path as osp
