@@ -21,7 +21,10 @@ def _probe_knn(device: torch.device) -> Optional[str]:
     """Run mmcv's ``knn`` kernel on ``device``: None if it works, else why
     not."""
     try:
-        from mmcv.ops import knn as mmcv_knn
+        # mmcv's own function: ``mmcv.ops.knn`` may be the plugin's
+        # dispatcher (see mmcv_cpu.py), which would ask this probe again.
+        from mmcv.ops.knn import KNN
+        mmcv_knn = KNN.apply
     except ImportError as e:  # mmcv-lite or a broken build
         return f'mmcv.ops does not import ({e})'
     try:

@@ -66,8 +66,8 @@ def knn(k: int,
         raise RuntimeError('knn(use_mmcv=True) needs CUDA tensors with 3 '
                            'channels, k < 100 and mmcv built with CUDA ops')
     if use_mmcv:
-        from mmcv.ops import knn as mmcv_knn
-        idx = mmcv_knn(k, support.contiguous().float(),
+        from mmcv.ops.knn import KNN
+        idx = KNN.apply(k, support.contiguous().float(),
                        query.contiguous().float())  # (B, k, M) int32
         return idx.transpose(1, 2).long().contiguous()
     dist = pairwise_sq_dist(query, support)

@@ -14,6 +14,9 @@ modules, mmcv's ``QueryAndGroup`` / ``PointsSampler``), by a dispatcher:
   probe of :mod:`.dispatch`): mmcv's own function, untouched;
 * otherwise (CPU tensors, or a GPU mmcv has no kernels for): the torch
   implementation of :mod:`.torch_point_ops`, same signature and results.
+  ``knn`` on points with other than 3 channels always takes the torch
+  path: mmcv's kernel reads three values per point and silently returns
+  wrong neighbours for them (mmdet3d's DGCNN ``'F-KNN'``).
 
 So nothing changes where mmcv already worked. Modules imported later take
 the dispatcher from ``mmcv.ops``. Switch it off with the environment
@@ -54,15 +57,28 @@ def _tensors(args, kwargs) -> List[Tensor]:
     return [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
 
 
+def _knn_channels(args, kwargs) -> int:
+    """Channels of the points of a ``knn(k, xyz, center_xyz, transposed)``
+    call."""
+    xyz = args[1] if len(args) > 1 else kwargs['xyz']
+    transposed = args[3] if len(args) > 3 else kwargs.get('transposed',
+                                                          False)
+    return xyz.shape[1] if transposed else xyz.shape[-1]
+
+
 def _dispatcher(name: str, mmcv_fn: Callable) -> Callable:
-    torch_fn = getattr(torch_point_ops, name)
 
     def op(*args, **kwargs):
         tensors = _tensors(args, kwargs)
-        if tensors and use_mmcv_op(*tensors):
+        # mmcv's knn kernel reads three values per point whatever the
+        # channels (mmdet3d's feature-space 'F-KNN' gets wrong neighbours
+        # from it without an error); those calls take the torch path.
+        if tensors and use_mmcv_op(*tensors) and not (
+                name == 'knn' and _knn_channels(args, kwargs) != 3):
             return mmcv_fn(*args, **kwargs)
-        return torch_fn(*args, **kwargs)
+        return getattr(torch_point_ops, name)(*args, **kwargs)
 
+    torch_fn = getattr(torch_point_ops, name)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = (f'mmcv.ops.{name} on CUDA tensors where mmcv runs, else '
                   f'pointmcd_plugin.ops.torch_point_ops.{name}.\n\n'

@@ -25,8 +25,9 @@ short balls and ties:
 
 Squared distances are computed from coordinate differences in the kernels'
 order (``dx*dx + dy*dy + dz*dz``), not with the ``|a|^2 - 2ab + |b|^2``
-expansion, so the radius and neighbour decisions match brute force on the
-boundary. Pairwise work is chunked to bound memory.
+expansion, so the radius and neighbour decisions match a brute force of
+the kernels' rule on the boundary (nvcc may fuse the kernel's arithmetic
+into FMAs, so bitwise equality with a GPU is not promised there). Pairwise work is chunked to bound memory.
 
 These are wired under mmcv's names by :mod:`.mmcv_cpu` for CPU tensors.
 """
@@ -181,6 +182,8 @@ def _ball_query_dense(min_radius: float, max_radius: float, sample_num: int,
     k = min(sample_num, N)
     for start, stop in _chunks(center_xyz, xyz):
         d2 = _sq_dist(center_xyz[:, start:stop], xyz)  # (B, m, N)
+        if d2.dtype == torch.half:  # the kernel compares with float radii
+            d2 = d2.float()
         if stacked:
             inside = d2 < max_r2.to(d2.dtype)
         else:
@@ -230,6 +233,9 @@ def ball_query(min_radius: float,
     if xyz_batch_cnt is None and center_xyz_batch_cnt is None:
         return _ball_query_dense(min_radius, max_radius, sample_num, xyz,
                                  center_xyz)
+    if xyz_batch_cnt is None or center_xyz_batch_cnt is None:
+        raise ValueError('ball_query: stacked inputs need both '
+                         'xyz_batch_cnt and center_xyz_batch_cnt')
     out = center_xyz.new_zeros((center_xyz.shape[0], sample_num),
                                dtype=torch.int32)
     n_off = m_off = 0
@@ -375,8 +381,12 @@ def three_interpolate(features: Tensor, indices: Tensor,
     """
     B, C, _ = features.shape
     N = indices.shape[1]
-    flat = indices.long().reshape(B, 1, N * 3).expand(B, C, N * 3)
-    nb = features.gather(2, flat).reshape(B, C, N, 3)
-    w = weight.detach().to(features.dtype).unsqueeze(1)  # (B, 1, N, 3)
-    return nb[..., 0] * w[..., 0] + nb[..., 1] * w[..., 1] + \
-        nb[..., 2] * w[..., 2]
+    idx = indices.long()
+    w = weight.detach().to(features.dtype)
+    out = None
+    # One (B, C, N) gather per neighbour, not a (B, C, N, 3) tensor.
+    for j in range(3):
+        nb = features.gather(2, idx[..., j].unsqueeze(1).expand(B, C, N))
+        term = nb * w[..., j].unsqueeze(1)
+        out = term if out is None else out + term
+    return out

@@ -52,7 +52,7 @@ def test_disable_restores_mmcv_everywhere():
         mmcv_cpu.disable_torch_point_ops()
         assert mmcv.ops.ball_query == BallQuery.apply
         assert not hasattr(point_fp_module.three_nn, 'mmcv_op')
-        with pytest.raises(Exception):  # mmcv: no CPU implementation
+        with pytest.raises(RuntimeError, match='device cpu not found'):
             QueryAndGroup(0.5, 4)(xyz, xyz)
     finally:
         mmcv_cpu.enable_torch_point_ops()
@@ -69,17 +69,43 @@ def test_environment_variable_switches_it_off():
     subprocess.run([sys.executable, '-c', code], check=True, env=env)
 
 
+def test_kernel_probe_asks_mmcv_not_the_dispatcher():
+    # With the dispatchers installed, mmcv.ops.knn answers on CPU through
+    # torch; the probe must still see that mmcv's own kernel does not.
+    from pointmcd_plugin.ops.dispatch import _probe_knn
+    import mmcv.ops
+    assert mmcv.ops.knn(1, torch.zeros(1, 1, 3)).tolist() == [[[0]]]
+    assert _probe_knn(torch.device('cpu')) is not None
+
+
+def test_cpu_calls_take_the_torch_path(monkeypatch):
+    import mmcv.ops
+    from pointmcd_plugin.ops import torch_point_ops
+    called = []
+    monkeypatch.setattr(torch_point_ops, 'ball_query',
+                        lambda *a: called.append(a))
+    xyz = torch.rand(1, 64, 3)
+    mmcv.ops.ball_query(0., 0.3, 8, xyz, xyz)
+    assert len(called) == 1
+
+
 @pytest.mark.skipif(not mmcv_cuda_ops_available(),
                     reason="needs a GPU where mmcv's CUDA point ops run")
 def test_cuda_tensors_keep_mmcv_kernels(monkeypatch):
     import mmcv.ops
     from pointmcd_plugin.ops import torch_point_ops
     called = []
-    monkeypatch.setattr(torch_point_ops, 'ball_query',
-                        lambda *a: called.append(a))
+    for name in ('ball_query', 'knn'):
+        monkeypatch.setattr(torch_point_ops, name,
+                            lambda *a, n=name: called.append(n))
     xyz = torch.rand(1, 64, 3, device='cuda')
-    idx = mmcv.ops.ball_query(0., 0.3, 8, xyz, xyz)
-    assert not called and idx.is_cuda
+    assert mmcv.ops.ball_query(0., 0.3, 8, xyz, xyz).is_cuda
+    assert mmcv.ops.knn(4, xyz, xyz, False).is_cuda
+    assert not called
+    # Except knn on more than 3 channels, which mmcv's kernel gets wrong.
+    feats = torch.rand(1, 64, 16, device='cuda')
+    mmcv.ops.knn(4, feats, feats, False)
+    assert called == ['knn']
 
 
 def test_pointnet2_sa_ssg_forward_backward_on_cpu():

@@ -96,6 +96,17 @@ def test_furthest_point_sample_ties_take_lowest_index():
     assert T.furthest_point_sample(xyz, 2).tolist() == [[0, 1]]
 
 
+def test_furthest_point_sample_with_dist_ties_and_more_samples_than_points():
+    # Points 1 and 2 are equally far from 0: the lower index first; then
+    # the last point; with every point taken, index 0 again (all at 0).
+    dist = torch.tensor([[[0., 4, 4, 1], [4, 0, 9, 9], [4, 9, 0, 9],
+                          [1, 9, 9, 0]]])
+    assert T.furthest_point_sample_with_dist(dist, 6).tolist() == \
+        [[0, 1, 2, 3, 0, 0]]
+    xyz = torch.tensor([[[0., 0, 0], [1, 0, 0], [2, 0, 0]]])
+    assert T.furthest_point_sample(xyz, 5).tolist() == [[0, 2, 1, 0, 0]]
+
+
 def test_furthest_point_sample_with_dist_equals_brute_force():
     xyz = _cloud(2, 40, 1)
     dist = torch.cdist(xyz, xyz) ** 2
@@ -126,6 +137,27 @@ def test_ball_query_boundary_short_and_empty_balls():
     assert idx.tolist() == [[[0, 2, 0, 0], [0, 0, 0, 0]]]
 
 
+def stacked_ball_query_ref(rmax, ns, xyz, centers, xyz_cnt, c_cnt):
+    """The stacked kernel's rule: d2 < r^2 only, -1 first when empty."""
+    out = np.zeros((len(centers), ns), np.int32)
+    n_start = np.concatenate([[0], np.cumsum(xyz_cnt)])
+    batch = np.repeat(np.arange(len(c_cnt)), c_cnt)
+    for i, c in enumerate(centers):
+        pts = xyz[n_start[batch[i]]:n_start[batch[i] + 1]]
+        cnt = 0
+        for k, p in enumerate(pts):
+            if _d2(c, p) < np.float32(rmax) ** 2:
+                if cnt == 0:
+                    out[i, :] = k
+                out[i, cnt] = k
+                cnt += 1
+                if cnt >= ns:
+                    break
+        if cnt == 0:
+            out[i, 0] = -1
+    return out
+
+
 def test_stacked_ball_query_and_grouping():
     xyz = _cloud(1, 30, 3)[0]
     centers = xyz[::3].contiguous()
@@ -135,6 +167,12 @@ def test_stacked_ball_query_and_grouping():
     centers = torch.cat([centers, far])  # an empty ball in sample 1
     c_cnt[1] += 1
     idx = T.ball_query(0., 0.3, 5, xyz, centers, xyz_cnt, c_cnt)
+    np.testing.assert_array_equal(
+        idx.numpy(), stacked_ball_query_ref(0.3, 5, xyz.numpy(),
+                                            centers.numpy(), [12, 18],
+                                            [4, 7]))
+    with pytest.raises(ValueError, match='both'):
+        T.ball_query(0., 0.3, 5, xyz, centers, xyz_cnt, None)
     dense0 = T.ball_query(0., 0.3, 5, xyz[None, :12], centers[None, :4])[0]
     dense1 = T.ball_query(0., 0.3, 5, xyz[None, 12:], centers[None, 4:])[0]
     np.testing.assert_array_equal(idx[:4].numpy(), dense0.numpy())
@@ -163,6 +201,17 @@ def test_knn_equals_brute_force(k, transposed):
     for b in range(2):
         ref, _ = nearest_ref(centers[b].numpy(), xyz[b].numpy(), k)
         np.testing.assert_array_equal(idx[b].T.numpy(), ref)
+
+
+def test_more_neighbours_asked_than_points():
+    xyz = _cloud(1, 5, 11)
+    # Every point lies in the ball: all five, then the first repeated.
+    idx = T.ball_query(0., 10., 8, xyz, xyz[:, :1].contiguous())
+    assert idx.tolist() == [[[0, 1, 2, 3, 4, 0, 0, 0]]]
+    # knn fills what it cannot find with index 0, as the kernel's heap.
+    idx = T.knn(7, xyz, xyz[:, :1].contiguous())[0, :, 0]
+    ref, _ = nearest_ref(xyz[0, :1].numpy(), xyz[0].numpy(), 5)
+    assert idx[:5].tolist() == ref[0].tolist() and idx[5:].tolist() == [0, 0]
 
 
 def test_knn_in_feature_space_and_errors():

@@ -2,7 +2,6 @@
 backbones."""
 from typing import Dict, List, Optional
 
-from mmdet3d.models.layers import build_sa_module
 from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor
@@ -51,6 +50,9 @@ class GlobalSANeck(BaseModule):
                 raise ValueError(
                     'GlobalSANeck: sa_cfg.num_point must be None (a global '
                     f"set abstraction), got {sa_cfg['num_point']}")
+            # Imported here: mmdet3d.models pulls in torchvision and
+            # triton, which importing the plugin avoids.
+            from mmdet3d.models.layers import build_sa_module
             self.sa = build_sa_module(sa_cfg)
 
     def forward(self, feats: Dict[str, List[Tensor]]) -> Tensor:
@@ -64,6 +66,11 @@ class GlobalSANeck(BaseModule):
                 f'GlobalSANeck reads level {self.level} of sa_xyz / '
                 f"sa_features (mmdet3d's PointNet2SASSG output); the "
                 f'backbone returned {keys}') from e
+        if point_feats is None and self.sa is None:
+            raise ValueError(
+                f'GlobalSANeck: sa_features[{self.level}] is None (the '
+                'input level of a backbone fed xyz only); read a later '
+                'level')
         if self.sa is not None:
             point_feats = self.sa(xyz, point_feats)[1]  # (B, C', 1)
         if self.pool == 'max':
