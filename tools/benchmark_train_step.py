@@ -2,12 +2,13 @@
 optimizer step) of the baseline student, PointMCD with cached knowledge
 and PointMCD with the online teacher, side by side in one run.
 
-    python tools/benchmark_train_step.py [--student dgcnn|pointnet]
+    python tools/benchmark_train_step.py [--student dgcnn|pointnet|pointnet2]
         [--batch-size 24] [--points 1024] [--views 12] [--image-size 224]
         [--iters 5] [--device cpu|cuda]
 
-Models are the ModelNet40 configs' (DGCNN or PointNet student, VAFP
-1024 -> 512, the MobileNetV2 teacher, randomly initialised: weights do not
+Models are the ModelNet40 configs' (DGCNN or PointNet student with VAFP
+1024 -> 512, or mmdet3d's PointNet++ with VAFP 256 -> 512 at its 128
+anchors; the MobileNetV2 teacher; randomly initialised: weights do not
 change the cost); inputs are random batches of the given sizes, so the
 numbers are the model's cost alone (the data pipeline's is measured by
 tools/benchmark_pipeline.py). Memory: the peak above the level after a
@@ -33,7 +34,8 @@ import pointmcd_plugin  # noqa: E402,F401
 from tools.benchmark_vafp import PeakMemory  # noqa: E402
 
 CONFIGS = dict(dgcnn='configs/pointmcd_dgcnn_modelnet40.py',
-               pointnet='configs/pointmcd_pointnet_modelnet40.py')
+               pointnet='configs/pointmcd_pointnet_modelnet40.py',
+               pointnet2='configs/pointmcd_pointnet2_modelnet40.py')
 TEACHER = 'configs/teacher_mobilenetv2_modelnet40.py'
 
 
