@@ -27,19 +27,19 @@ class PointClassifier(BaseModel):
             (B, N, 3 + C) points and returns a dict, with ``point_feats``
             (B, N, C) and ``global_feat`` (B, G) unless a neck follows.
         head (dict): Classification head config taking ``(global_feat,)``.
-        neck (dict, optional): Module mapping the backbone's dict to the
-            (B, G) global feature. Defaults to reading ``global_feat``.
         data_preprocessor (dict, optional): Defaults to
             ``PointDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
+        neck (dict, optional): Module mapping the backbone's dict to the
+            (B, G) global feature. Defaults to reading ``global_feat``.
     """
 
     def __init__(self,
                  backbone: Dict,
                  head: Dict,
-                 neck: Optional[Dict] = None,
                  data_preprocessor: Optional[Dict] = None,
-                 init_cfg: Optional[Dict] = None) -> None:
+                 init_cfg: Optional[Dict] = None,
+                 neck: Optional[Dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='PointDataPreprocessor')
         if isinstance(data_preprocessor, dict):
