@@ -8,6 +8,28 @@ from .conftest import REPO_ROOT, TINY_GENERATE
 TINY_POINTS = 64
 
 
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+
+
+def loader_options(data_root: str, num_points: int,
+                   batch_size: int = 8) -> dict:
+    """--cfg-options that point every loader of an embedded-data config at
+    a tiny generated set, in one process, at ``num_points`` points."""
+    opts = {}
+    for loader in LOADERS:
+        opts.update({
+            f'{loader}.batch_size': batch_size,
+            # The configs keep persistent_workers=True: PointMCDRunner drops
+            # it for num_workers=0.
+            f'{loader}.num_workers': 0,
+            f'{loader}.dataset.data_root': data_root,
+            f'{loader}.dataset.pipeline.0.num_points': num_points,
+        })
+        for k, v in TINY_GENERATE.items():
+            opts[f'{loader}.dataset.generate.{k}'] = v
+    return opts
+
+
 def tiny_cfg_options(data_root: str, work_dir: str = None) -> dict:
     """--cfg-options that shrink dgcnn_synthetic to a few seconds."""
     opts = {
@@ -19,18 +41,7 @@ def tiny_cfg_options(data_root: str, work_dir: str = None) -> dict:
         'model.head.in_channels': 128,
         'default_hooks.logger.interval': 1,
     }
-    for loader, bs in (('train_dataloader', 8), ('val_dataloader', 8),
-                       ('test_dataloader', 8)):
-        opts.update({
-            f'{loader}.batch_size': bs,
-            # The configs keep persistent_workers=True: PointMCDRunner drops
-            # it for num_workers=0.
-            f'{loader}.num_workers': 0,
-            f'{loader}.dataset.data_root': data_root,
-            f'{loader}.dataset.pipeline.0.num_points': TINY_POINTS,
-        })
-        for k, v in TINY_GENERATE.items():
-            opts[f'{loader}.dataset.generate.{k}'] = v
+    opts.update(loader_options(data_root, TINY_POINTS))
     if work_dir is not None:
         opts['work_dir'] = work_dir
     return opts

@@ -36,14 +36,7 @@ import torch
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from pointmcd_plugin.ops import torch_point_ops as T  # noqa: E402
 from pointmcd_plugin.ops.dispatch import mmcv_op_runs_on  # noqa: E402
-
-
-def _mmcv_ops() -> Dict[str, Callable]:
-    """mmcv's own functions (not the plugin's dispatchers)."""
-    import mmcv.ops as M
-    from pointmcd_plugin.ops.mmcv_cpu import MMCV_POINT_OPS, _installed
-    return {n: (_installed[n][0] if n in _installed else getattr(M, n))
-            for n in MMCV_POINT_OPS}
+from pointmcd_plugin.ops.mmcv_cpu import mmcv_point_ops  # noqa: E402
 
 
 def _sync(device: torch.device) -> None:
@@ -120,7 +113,7 @@ def main() -> None:
     p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--device', nargs='+', default=['cpu', 'cuda'])
     args = p.parse_args()
-    torch_ops = {n: getattr(T, n) for n in _mmcv_ops()}
+    torch_ops = {n: getattr(T, n) for n in mmcv_point_ops()}
     print(f'torch {torch.__version__}, {torch.get_num_threads()} CPU '
           f'threads; median of {args.repeats} runs, ms')
     header = (f"{'op':34s} {'device':6s} {'torch':>9s} {'share':>6s} "
@@ -132,7 +125,7 @@ def main() -> None:
             print(f"{'(no GPU: CUDA rows unmeasured)':34s}")
             continue
         device = torch.device(name)
-        mmcv_ops: Optional[Dict] = _mmcv_ops() \
+        mmcv_ops: Optional[Dict] = mmcv_point_ops() \
             if device.type == 'cuda' and mmcv_op_runs_on(device) else None
         rows = []
         for label, op in cases(device):

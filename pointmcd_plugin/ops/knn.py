@@ -68,7 +68,7 @@ def knn(k: int,
     if use_mmcv:
         from mmcv.ops.knn import KNN
         idx = KNN.apply(k, support.contiguous().float(),
-                       query.contiguous().float())  # (B, k, M) int32
+                        query.contiguous().float())  # (B, k, M) int32
         return idx.transpose(1, 2).long().contiguous()
     dist = pairwise_sq_dist(query, support)
     return dist.topk(k, dim=-1, largest=False, sorted=True)[1]

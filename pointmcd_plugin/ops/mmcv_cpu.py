@@ -108,13 +108,20 @@ def torch_point_ops_enabled() -> bool:
     return bool(_installed)
 
 
+def mmcv_point_ops() -> Dict[str, Callable]:
+    """mmcv's own point-op functions by name, never the dispatchers (for
+    comparing the torch paths with mmcv's kernels)."""
+    return {name: (_installed[name][0] if name in _installed else
+                   getattr(importlib.import_module(module), name))
+            for name, module in MMCV_POINT_OPS.items()}
+
+
 def enable_torch_point_ops() -> None:
     """Install the dispatchers (idempotent). See the module docstring."""
     if _installed:
         return
     try:
-        for name, module in MMCV_POINT_OPS.items():
-            mmcv_fn = getattr(importlib.import_module(module), name)
+        for name, mmcv_fn in mmcv_point_ops().items():
             _installed[name] = (mmcv_fn, _dispatcher(name, mmcv_fn))
     except (ImportError, AttributeError) as e:
         _installed.clear()
@@ -137,8 +144,8 @@ def disable_torch_point_ops() -> None:
 
 def enable_from_env() -> None:
     """Enable unless ``POINTMCD_TORCH_POINT_OPS`` is 0 / false / off."""
-    if os.environ.get(ENV_VAR, '1').strip().lower() in ('0', 'false',
-                                                          'off', 'no'):
+    value = os.environ.get(ENV_VAR, '1').strip().lower()
+    if value in ('0', 'false', 'off', 'no'):
         print_log(f'{ENV_VAR}={os.environ[ENV_VAR]}: mmcv point ops are '
                   'left as they are (CUDA only)', logger='current')
         return

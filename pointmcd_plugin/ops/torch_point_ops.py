@@ -27,11 +27,12 @@ Squared distances are computed from coordinate differences in the kernels'
 order (``dx*dx + dy*dy + dz*dz``), not with the ``|a|^2 - 2ab + |b|^2``
 expansion, so the radius and neighbour decisions match a brute force of
 the kernels' rule on the boundary (nvcc may fuse the kernel's arithmetic
-into FMAs, so bitwise equality with a GPU is not promised there). Pairwise work is chunked to bound memory.
+into FMAs, so bitwise equality with a GPU is not promised there).
+Pairwise work is chunked to bound memory.
 
 These are wired under mmcv's names by :mod:`.mmcv_cpu` for CPU tensors.
 """
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -106,6 +107,25 @@ def _smallest_k_ties(dist: Tensor, k: int) -> Tuple[Tensor, Tensor]:
 
 
 # --------------------------------------------------------------- sampling
+def _furthest_point_loop(dist_from: Callable[[Tensor], Tensor], B: int,
+                         N: int, num_points: int, dtype: torch.dtype,
+                         device: torch.device) -> Tensor:
+    """The furthest point sampling loop of mmcv's kernels: start at 0,
+    then repeatedly take the point furthest from those taken (lowest index
+    on ties). ``dist_from(old)`` gives the (B, N) distances of every point
+    to the (B,) points ``old``."""
+    out = torch.zeros(B, num_points, dtype=torch.int32, device=device)
+    if num_points <= 0 or N == 0:
+        return out
+    temp = torch.full((B, N), 1e10, dtype=dtype, device=device)
+    old = torch.zeros(B, dtype=torch.long, device=device)
+    for j in range(1, num_points):
+        torch.minimum(temp, dist_from(old), out=temp)
+        old = temp.argmax(dim=1)  # first maximum: lowest index on ties
+        out[:, j] = old.int()
+    return out
+
+
 def furthest_point_sample(points_xyz: Tensor, num_points: int) -> Tensor:
     """Iterative furthest point sampling (mmcv's
     ``furthest_point_sample``).
@@ -119,19 +139,10 @@ def furthest_point_sample(points_xyz: Tensor, num_points: int) -> Tensor:
     """
     B, N = points_xyz.shape[:2]
     xyz = points_xyz.detach().float()
-    out = torch.zeros(B, num_points, dtype=torch.int32,
-                      device=xyz.device)
-    if num_points <= 0 or N == 0:
-        return out
-    temp = torch.full((B, N), 1e10, device=xyz.device)
     batch = torch.arange(B, device=xyz.device)
-    old = torch.zeros(B, dtype=torch.long, device=xyz.device)
-    for j in range(1, num_points):
-        d = _sq_dist(xyz[batch, old].unsqueeze(1), xyz)[:, 0]  # (B, N)
-        torch.minimum(temp, d, out=temp)
-        old = temp.argmax(dim=1)  # first maximum: lowest index on ties
-        out[:, j] = old.int()
-    return out
+    return _furthest_point_loop(
+        lambda old: _sq_dist(xyz[batch, old].unsqueeze(1), xyz)[:, 0],
+        B, N, num_points, xyz.dtype, xyz.device)
 
 
 def furthest_point_sample_with_dist(points_dist: Tensor,
@@ -144,17 +155,9 @@ def furthest_point_sample_with_dist(points_dist: Tensor,
     """
     B, N, _ = points_dist.shape
     dist = points_dist.detach()
-    out = torch.zeros(B, num_points, dtype=torch.int32, device=dist.device)
-    if num_points <= 0 or N == 0:
-        return out
-    temp = torch.full((B, N), 1e10, dtype=dist.dtype, device=dist.device)
     batch = torch.arange(B, device=dist.device)
-    old = torch.zeros(B, dtype=torch.long, device=dist.device)
-    for j in range(1, num_points):
-        torch.minimum(temp, dist[batch, old], out=temp)
-        old = temp.argmax(dim=1)
-        out[:, j] = old.int()
-    return out
+    return _furthest_point_loop(lambda old: dist[batch, old], B, N,
+                                num_points, dist.dtype, dist.device)
 
 
 # ------------------------------------------------------------- neighbours

@@ -303,10 +303,8 @@ def test_chunking_does_not_change_results(monkeypatch):
 @pytest.mark.skipif(not mmcv_cuda_ops_available(),
                     reason="needs a GPU where mmcv's CUDA point ops run")
 def test_torch_paths_equal_mmcv_kernels_on_cuda():
-    from mmcv import ops as M
-    from pointmcd_plugin.ops.mmcv_cpu import MMCV_POINT_OPS, _installed
-    mm = {n: (_installed[n][0] if n in _installed else getattr(M, n))
-          for n in MMCV_POINT_OPS}
+    from pointmcd_plugin.ops.mmcv_cpu import mmcv_point_ops
+    mm = mmcv_point_ops()
     xyz = _cloud(4, 1024, 10).cuda()
     centers = xyz[:, :256].contiguous()
     assert torch.equal(mm['furthest_point_sample'](xyz, 128),

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ..conftest import REPO_ROOT, TINY_GENERATE
-from ..tiny_cfg import TINY_POINTS, as_cli, tiny_cfg_options
+from ..tiny_cfg import TINY_POINTS, as_cli, loader_options, tiny_cfg_options
 from .test_train_e2e import last_log, run
 
 SIZE = 32
@@ -32,15 +32,10 @@ def teacher_config(tmp_path) -> str:
 def teacher_options(root: str) -> dict:
     opts = {'train_cfg.max_epochs': 1, 'param_scheduler.0.T_max': 1,
             'param_scheduler.0.end': 1}
+    opts.update(loader_options(root, TINY_POINTS))
     for loader, render in (('train_dataloader', 2), ('val_dataloader', 1),
                            ('test_dataloader', 1)):
-        opts.update({
-            f'{loader}.batch_size': 8, f'{loader}.num_workers': 0,
-            f'{loader}.dataset.data_root': root,
-            f'{loader}.dataset.pipeline.0.num_points': TINY_POINTS,
-            f'{loader}.dataset.pipeline.{render}.image_size': SIZE})
-        for k, v in TINY_GENERATE.items():
-            opts[f'{loader}.dataset.generate.{k}'] = v
+        opts[f'{loader}.dataset.pipeline.{render}.image_size'] = SIZE
     return opts
 
 

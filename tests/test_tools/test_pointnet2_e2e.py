@@ -16,7 +16,7 @@ from mmengine.registry import init_default_scope
 from pointmcd_plugin.datasets.knowledge import TeacherKnowledgeCache
 
 from ..conftest import REPO_ROOT, TINY_GENERATE
-from ..tiny_cfg import as_cli
+from ..tiny_cfg import as_cli, loader_options
 from .test_train_e2e import last_log, run
 
 BASELINE = 'configs/pointnet2_synthetic.py'
@@ -29,13 +29,7 @@ def options(root: str, prefix: str = 'model.') -> dict:
             'param_scheduler.0.end': 1,
             'default_hooks.logger.interval': 1,
             f'{prefix}backbone.num_points': '(64,16)'}
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts.update({f'{loader}.batch_size': 8,
-                     f'{loader}.num_workers': 0,
-                     f'{loader}.dataset.data_root': root,
-                     f'{loader}.dataset.pipeline.0.num_points': 256})
-        for k, v in TINY_GENERATE.items():
-            opts[f'{loader}.dataset.generate.{k}'] = v
+    opts.update(loader_options(root, 256))
     return opts
 
 
