@@ -4,7 +4,12 @@
 # teacher brings from ImageNet is stood in for by pre-training on a larger
 # procedural set drawn by the generator with another seed (seed 1, 100
 # shapes per class: twice the students' labelled set, and disjoint from
-# it); it is evaluated on the students' test set (seed 0). Its knowledge
+# it); it is validated on the students' validation split and tested on
+# their test split (seed 0). This is the stand-in for ImageNet: it has seen
+# twice as many labelled shapes of the same 12 classes as the students,
+# which may flatter PointMCD (extra labelled data, not only another
+# modality); teacher_mobilenetv2_synthetic_own.py is the teacher trained on
+# the students' own labelled shapes only. Its knowledge
 # of the students' training split is then exported:
 #   python tools/export_teacher_knowledge.py \
 #       configs/teacher_mobilenetv2_synthetic.py \
@@ -34,7 +39,8 @@ test_pipeline = [
     dict(type='PackPointInputs'),
 ]
 pretrain_generate = dict(
-    seed=1, num_train_per_class=100, num_test_per_class=1, num_points=2048)
+    seed=1, num_train_per_class=100, num_val_per_class=0,
+    num_test_per_class=1, num_points=2048)
 train_dataloader = dict(
     batch_size=32,
     dataset=dict(data_root='data/synthetic_shapes_pretrain',
@@ -43,7 +49,9 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=32,
     dataset=dict(load_normals=True, pipeline=test_pipeline))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    batch_size=32,
+    dataset=dict(load_normals=True, pipeline=test_pipeline))
 
 model = dict(
     backbone=dict(widen_factor=0.5, init_cfg=None),

@@ -1,79 +1,205 @@
-"""Train configs over several seeds with tools/train.py and print their
-final test accuracy as mean +- std, side by side.
+"""Run a fair comparison over seeds and print its summary: per-seed
+validation and test values, mean +- std, and the paired per-seed
+difference against a reference row.
 
-    python tools/compare_seeds.py configs/pointnet_synthetic.py \
-        configs/pointmcd_pointnet_synthetic.py --seeds 0 1 2 \
-        [--work-root work_dirs/seeds] [--cfg-options key=value ...]
+    # a comparison spec (rows of config + --cfg-options, seeds, reference)
+    python tools/compare_seeds.py configs/comparisons/pointnet_synthetic.py
+    # or plain configs, one row each
+    python tools/compare_seeds.py configs/pointnet_synthetic.py \\
+        configs/pointmcd_pointnet_synthetic.py --seeds 0 1 2
+    # options
+        [--seeds 0 1 2] [--rows NAME ...] [--results-dir results]
+        [--work-root work_dirs/compare] [--summary-only]
+        [--markdown FILE.md] [--json FILE.json]
 
-Each (config, seed) trains in ``<work-root>/<config>/seed<k>`` with
-``randomness.seed=k``; a run whose final checkpoint already exists is not
-trained again (its log is read), so an interrupted comparison continues.
-The accuracy is the last ``cls/overall_acc`` the run's log reports (the
-test split after the final epoch).
+The spec format is described in ``pointmcd_plugin/utils/comparison.py``.
+Each (row, seed) trains with ``tools/train.py --work-dir
+<work-root>/<spec>/<row>/seed<k> --cfg-options randomness.seed=k ...``
+(mmengine's log in that work dir, the tools' console output in its
+``console.log``), is then evaluated on the test split by ``tools/test.py``
+on the final checkpoint, and leaves a record in
+``<results-dir>/<config>/<digest of the resolved config>.json``. A run
+whose record exists is not trained again (whichever spec asked for it),
+so an interrupted comparison continues (an interrupted training resumes
+from its last checkpoint) and a changed config trains anew;
+``--summary-only`` prints what the records hold without training.
+Validation is the config's validation split (choose hyper-parameters
+there); test is its test split.
 """
 import argparse
-import glob
+import os
 import os.path as osp
-import re
 import subprocess
 import sys
-from datetime import datetime
-
-import numpy as np
+import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-ACC = re.compile(r'Epoch\(val\).*cls/overall_acc: ([\d.]+)')
+sys.path.insert(0, ROOT)
+
+from pointmcd_plugin.utils.comparison import (  # noqa: E402
+    Row, Spec, config_digest, format_markdown, load_spec, make_record,
+    read_record, record_path, run_options, summarize, write_record)
 
 
-def final_accuracy(work_dir: str):
-    """(accuracy, wall seconds) from the newest log of a finished run, or
-    None if the run has not finished."""
-    if not glob.glob(osp.join(work_dir, 'epoch_*.pth')):
-        return None
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.log')))
-    for log in reversed(logs):
-        with open(log) as f:
-            text = f.read()
-        found = ACC.findall(text)
-        stamps = re.findall(r'^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)', text,
-                            re.M)
-        if found and stamps:
-            t0, t1 = (datetime.strptime(s, '%Y/%m/%d %H:%M:%S')
-                      for s in (stamps[0], stamps[-1]))
-            return float(found[-1]), (t1 - t0).total_seconds()
-    return None
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('inputs', nargs='+',
+                   help='one comparison spec, or several configs')
+    p.add_argument('--seeds', type=int, nargs='+')
+    p.add_argument('--rows', nargs='+', help='run only these rows')
+    p.add_argument('--results-dir', default=osp.join(ROOT, 'results'))
+    p.add_argument('--work-root', default='work_dirs/compare')
+    p.add_argument('--summary-only', action='store_true')
+    p.add_argument('--markdown', help='also write the table here')
+    p.add_argument('--json', help='also write the summary here')
+    return p.parse_args()
+
+
+def spec_from_configs(configs, seeds) -> Spec:
+    rows = [Row(name=osp.splitext(osp.basename(c))[0], config=c)
+            for c in configs]
+    return Spec(name='configs', path='(command line)', rows=rows,
+                seeds=list(seeds or [0, 1, 2]),
+                reference=rows[0].name if len(rows) > 1 else None)
+
+
+def commit() -> str:
+    try:
+        sha = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=ROOT,
+                             capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain',
+                                '--untracked-files=no'], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()
+        return sha + ('+dirty' if dirty else '')
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+
+
+def run_tool(argv, console: str, what: str) -> None:
+    """Run a tools/ script with this Python; on failure, stop naming the
+    step, its console log and its last lines."""
+    os.makedirs(osp.dirname(console), exist_ok=True)
+    with open(console, 'a') as f:
+        f.write(f'\n$ {" ".join(argv)}\n')
+        f.flush()
+        code = subprocess.run([sys.executable] + argv, stdout=f,
+                              stderr=subprocess.STDOUT).returncode
+    if code != 0:
+        with open(console) as f:
+            tail = ''.join(f.readlines()[-15:])
+        raise SystemExit(f'[compare] {what} failed (exit {code}); log: '
+                         f'{console}\n{tail}')
+
+
+def tool(name: str) -> str:
+    return osp.join(ROOT, 'tools', name)
+
+
+def final_checkpoint(work_dir: str) -> str:
+    """The checkpoint mmengine's last_checkpoint file names."""
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def is_spec(path: str) -> bool:
+    """A comparison spec defines ``rows``; a training config does not."""
+    from mmengine.config import Config
+    return 'rows' in Config.fromfile(path)
+
+
+def cli_options(options) -> list:
+    """``--cfg-options k=v ...`` (nothing when there are no options)."""
+    if not options:
+        return []
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def prepare(spec: Spec, target: str) -> None:
+    """Produce ``target`` (a teacher's knowledge) if missing: run the
+    spec's ``requires`` entries in order, up to the one writing it, each
+    only when its file is missing."""
+    if osp.isfile(target):
+        return
+    files = [req['file'] for req in spec.requires]
+    if target not in files:
+        raise SystemExit(f'[compare] {target} does not exist and no '
+                         f'`requires` entry of {spec.path} produces it')
+    for req in spec.requires[:files.index(target) + 1]:
+        if osp.isfile(req['file']):
+            continue
+        argv = list(req['command'])
+        if argv and argv[0].startswith('tools/'):
+            argv[0] = osp.join(ROOT, argv[0])
+        console = osp.join('work_dirs', 'compare', spec.name,
+                           'requires.console.log')
+        print(f'[compare] producing {req["file"]}: {" ".join(argv)} '
+              f'(log: {console})', flush=True)
+        run_tool(argv, console, f'producing {req["file"]}')
+        if not osp.isfile(req['file']):
+            raise SystemExit(f'[compare] {" ".join(argv)} did not write '
+                             f'{req["file"]}')
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('configs', nargs='+')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--work-root', default='work_dirs/seeds')
-    p.add_argument('--cfg-options', nargs='+', default=[])
-    args = p.parse_args()
-    results = {}
-    for config in args.configs:
-        name = osp.splitext(osp.basename(config))[0]
-        for seed in args.seeds:
-            work_dir = osp.join(args.work_root, name, f'seed{seed}')
-            if final_accuracy(work_dir) is None:
-                print(f'[compare_seeds] training {name} seed {seed}',
-                      flush=True)
-                subprocess.run(
-                    [sys.executable, osp.join(ROOT, 'tools', 'train.py'),
-                     config, '--work-dir', work_dir, '--cfg-options',
-                     f'randomness.seed={seed}'] + args.cfg_options,
-                    check=True, stdout=subprocess.DEVNULL)
-            results.setdefault(name, []).append(final_accuracy(work_dir))
-    print(f'\n{"config":<36} {"seeds":>5} {"test OA mean +- std":>20} '
-          f'{"per seed":>24} {"min / run":>9}')
-    for name, runs in results.items():
-        acc = np.array([a for a, _ in runs])
-        minutes = np.mean([t for _, t in runs]) / 60
-        per_seed = ' '.join(f'{a:.1f}' for a in acc)
-        print(f'{name:<36} {len(acc):>5} {acc.mean():>12.1f} +- '
-              f'{acc.std(ddof=1) if len(acc) > 1 else 0:.1f} '
-              f'{per_seed:>24} {minutes:>9.1f}')
+    args = parse_args()
+    if len(args.inputs) == 1 and is_spec(args.inputs[0]):
+        spec = load_spec(args.inputs[0], args.seeds)
+    else:
+        spec = spec_from_configs(args.inputs, args.seeds)
+    rows = [spec.row(n) for n in args.rows] if args.rows else spec.rows
+    records = {}
+    todo = []
+    for row in spec.rows:
+        options = run_options(row)
+        for seed in spec.seeds:
+            digest = config_digest(row.config, options, seed)
+            path = record_path(args.results_dir, row.config, digest)
+            record = read_record(path)
+            if record is not None:
+                records.setdefault(row.name, {})[seed] = record
+            elif row in rows and not args.summary_only:
+                todo.append((row, seed, options, digest, path))
+    start = time.time()
+    for k, (row, seed, options, digest, path) in enumerate(todo):
+        work_dir = osp.join(args.work_root, spec.name, row.slug,
+                            f'seed{seed}')
+        console = osp.join(work_dir, 'console.log')
+        elapsed = time.time() - start
+        eta = (f', about {elapsed / k * (len(todo) - k) / 60:.0f} min left'
+               if k else '')
+        print(f'[compare] run {k + 1}/{len(todo)}: {row.name}, seed {seed} '
+              f'({elapsed / 60:.0f} min elapsed{eta}); log in {work_dir}',
+              flush=True)
+        if row.knowledge is not None:
+            prepare(spec, row.knowledge)
+        t0 = time.time()
+        train = [tool('train.py'), row.config, '--work-dir', work_dir,
+                 *cli_options(dict({'randomness.seed': seed}, **options))]
+        if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+            train.append('--resume')
+        run_tool(train, console, f'training {row.name} seed {seed}')
+        checkpoint = final_checkpoint(work_dir)
+        test_dir = osp.join(work_dir, 'test')
+        run_tool([tool('test.py'), row.config, checkpoint, '--work-dir',
+                  test_dir, *cli_options(options)],
+                 console, f'testing {row.name} seed {seed}')
+        record = make_record(row, seed, options, digest, work_dir, test_dir,
+                             checkpoint, (time.time() - t0) / 60, commit())
+        write_record(path, record)
+        records.setdefault(row.name, {})[seed] = record
+    summary = summarize(spec, records)
+    table = format_markdown(summary)
+    print(f'\n{spec.name}: {spec.metric}, validation and test, '
+          f'seeds {spec.seeds}\n')
+    print(table)
+    if args.markdown:
+        with open(args.markdown, 'w') as f:
+            f.write(table)
+    if args.json:
+        import json
+        with open(args.json, 'w') as f:
+            json.dump(summary, f, indent=1)
 
 
 if __name__ == '__main__':

@@ -2,7 +2,7 @@
 
     python tools/create_synthetic_data.py [--root data/synthetic_shapes]
         [--seed 0] [--tasks cls partseg core] [--num-points 2048]
-        [--cls-train N --cls-test N] [--seg-train N --seg-val N --seg-test N]
+        [--cls-train N --cls-val N --cls-test N] [--seg-train N --seg-val N --seg-test N]
         [--core-train N --core-val N --core-test N]
 
 Writes ``<root>/synthetic_cls_hdf5_<P>/`` (ModelNet40 HDF5 layout),

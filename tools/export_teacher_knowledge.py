@@ -4,6 +4,9 @@ to one ``.npy`` (num_samples, K, D), with a manifest beside it.
     python tools/export_teacher_knowledge.py TEACHER_CONFIG CHECKPOINT \
         --split train --out work_dirs/teacher/knowledge_train.npy \
         [--batch-size 32] [--num-workers 2] [--cfg-options key=value ...]
+    # the control "untrained teacher": the config's own initialisation
+    python tools/export_teacher_knowledge.py TEACHER_CONFIG --untrained \
+        [--seed 0] --split train --out ...
 
 The samples are the teacher config's test dataset with ``split`` set to
 ``--split``, through its test pipeline (views rendered or loaded without
@@ -35,12 +38,21 @@ from torch.utils.data import DataLoader  # noqa: E402
 import pointmcd_plugin  # noqa: E402,F401
 from pointmcd_plugin.datasets.knowledge import (  # noqa: E402
     TeacherKnowledgeCache, manifest_path)
+from pointmcd_plugin.utils import resolve_checkpoint  # noqa: E402
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('config', help='the teacher config')
-    p.add_argument('checkpoint', help='the trained teacher checkpoint')
+    p.add_argument('checkpoint', nargs='?',
+                   help='the trained teacher checkpoint, or its work dir '
+                   '(the checkpoint its last_checkpoint file names)')
+    p.add_argument('--untrained', action='store_true',
+                   help='no checkpoint: export the descriptors of the '
+                   "teacher as its config initialises it (init_weights), "
+                   'seeded by --seed (a control, not a teacher)')
+    p.add_argument('--seed', type=int, default=0,
+                   help='seed of the --untrained initialisation')
     p.add_argument('--split', default='train')
     p.add_argument('--out', required=True, help='the .npy to write')
     p.add_argument('--batch-size', type=int, default=32)
@@ -74,6 +86,10 @@ def view_settings(pipeline) -> dict:
 
 def main():
     args = parse_args()
+    if (args.checkpoint is None) == (not args.untrained):
+        raise SystemExit('give either a CHECKPOINT or --untrained')
+    if args.checkpoint is not None:
+        args.checkpoint = resolve_checkpoint(args.checkpoint)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -83,8 +99,18 @@ def main():
     ds_cfg.split = args.split
     ds_cfg.test_mode = True
     dataset = DATASETS.build(ds_cfg)
-    model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    if args.untrained:
+        torch.manual_seed(args.seed)
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+        source = dict(checkpoint=f'untrained (init_weights, seed '
+                      f'{args.seed})', checkpoint_sha256=None)
+    else:
+        model = MODELS.build(cfg.model)
+        load_checkpoint(model, args.checkpoint, map_location='cpu',
+                        strict=True)
+        source = dict(checkpoint=osp.abspath(args.checkpoint),
+                      checkpoint_sha256=sha256(args.checkpoint))
     model.to(args.device).eval()
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False,
                         num_workers=args.num_workers,
@@ -107,9 +133,7 @@ def main():
         teacher_config=osp.abspath(args.config),
         teacher_config_digest=hashlib.sha256(
             cfg.pretty_text.encode()).hexdigest(),
-        checkpoint=osp.abspath(args.checkpoint),
-        checkpoint_sha256=sha256(args.checkpoint),
-        dataset_type=ds_cfg.type, data_root=ds_cfg.data_root,
+        **source, dataset_type=ds_cfg.type, data_root=ds_cfg.data_root,
         split=args.split, **view_settings(ds_cfg.pipeline))
     print(f'\nwrote {args.out} {descriptors.shape} and '
           f'{manifest_path(args.out)}')

@@ -41,11 +41,15 @@ class SyntheticShapesClsDataset(GeneratedOnFirstUse, ModelNet40HDF5Dataset):
     Args:
         data_root (str): Folder under which the set is generated.
         generate (dict): Arguments of ``generate_cls``: ``seed``,
-            ``num_train_per_class``, ``num_test_per_class``, ``num_points``.
-            A set already on disk with other arguments is an error, never
-            silently reused.
+            ``num_train_per_class``, ``num_val_per_class``,
+            ``num_test_per_class``, ``num_points``. A set already on disk
+            with other arguments is an error, never silently reused.
+        split (str): ``'train'``, ``'val'`` (the embedded validation split,
+            disjoint from both others; choose hyper-parameters on it) or
+            ``'test'``.
     """
     METAINFO = dict(classes=CLASSES)
+    SPLITS = ('train', 'val', 'test')
     GENERATE = staticmethod(generate_cls)
 
 

@@ -1,6 +1,7 @@
 """PointMCDDistiller: one wrapper around any student, with cached or
 online teacher knowledge; the student's predictions are its own."""
 import copy
+import logging
 
 import pytest
 import torch
@@ -57,21 +58,120 @@ def batch(b=4, cached=True, views=True, k=K, n=N):
     return dict(inputs=inputs, data_samples=samples)
 
 
-def test_cached_knowledge_scales_the_task_and_adds_the_distillation():
+def brute_force_distill(model, data, target):
+    """The L1 distillation loss computed from scratch: the backbone's point
+    features, a max over each view's visible points, the VAFP's FC + BN
+    (eval statistics) + ReLU, mean |student - teacher| over D, averaged
+    over the views that see a point."""
+    feats = model.student.backbone(data['inputs']['points'])['point_feats']
+    vis = torch.stack([s.visibility for s in data['data_samples']])
+    b, n, c = feats.shape
+    pooled = torch.zeros(b, K, c)
+    valid = vis.any(1)
+    for i in range(b):
+        for k in range(K):
+            if valid[i, k]:
+                pooled[i, k] = feats[i][vis[i, :, k]].max(0).values
+    fc, bn = model.vafp.fc, model.vafp.norm
+    x = fc(pooled)
+    x = (x - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
+    x = torch.relu(x * bn.weight + bn.bias)
+    per_view = (x - target).abs().mean(-1)
+    return per_view[valid].mean()
+
+
+def test_cached_knowledge_scales_the_task_and_adds_the_exact_distillation():
     model = distiller(task_loss_weight=0.1)
+    model.vafp.eval()  # BN on its running statistics: computable by hand
     data = model.data_preprocessor(batch(), training=True)
     torch.manual_seed(0)
     losses = model(**data, mode='loss')
-    assert set(losses) == {'loss', 'loss_distill'}
     torch.manual_seed(0)
     own = model.student(**data, mode='loss')
-    torch.testing.assert_close(losses['loss'], 0.1 * own['loss'])
-    # The distillation target is the cached descriptors.
-    assert losses['loss_distill'] > 0
+    assert set(losses) == set(own) | {'loss_distill'}
+    for key, value in own.items():
+        if 'loss' in key:
+            torch.testing.assert_close(losses[key], 0.1 * value)
+    target = torch.stack([s.teacher_descriptors
+                          for s in data['data_samples']])
+    with torch.no_grad():
+        expected = brute_force_distill(model, data, target)
+    torch.testing.assert_close(losses['loss_distill'], expected)
     sum(losses.values()).backward()
     for part in (model.student.backbone, model.vafp):
         assert any(p.grad is not None and p.grad.abs().sum() > 0
                    for p in part.parameters())
+
+
+def test_list_valued_student_losses_are_scaled_item_by_item():
+    model = distiller(task_loss_weight=0.25)
+    data = model.data_preprocessor(batch(), training=True)
+    parts = [torch.tensor(1.0), torch.tensor(3.0)]
+    model.student.loss = lambda inputs, samples: (
+        model.student.backbone(inputs['points']),
+        dict(loss_parts=list(parts), acc=torch.tensor(0.5)))[1]
+    losses = model(**data, mode='loss')
+    torch.testing.assert_close(losses['loss_parts'],
+                               [torch.tensor(0.25), torch.tensor(0.75)])
+    torch.testing.assert_close(losses['acc'], torch.tensor(0.5))
+    total, log_vars = model.parse_losses(losses)
+    torch.testing.assert_close(
+        total, torch.tensor(1.0) + losses['loss_distill'])
+    torch.testing.assert_close(log_vars['loss'], total)
+
+
+def test_online_target_is_the_teachers_view_descriptors(tmp_path):
+    init_default_scope('mmdet3d')
+    teacher = MODELS.build(TEACHER)
+    ckpt = str(tmp_path / 'teacher.pth')
+    torch.save(dict(state_dict=teacher.state_dict()), ckpt)
+    model = distiller(teacher=TEACHER, teacher_checkpoint=ckpt)
+    model.vafp.eval()
+    data = model.data_preprocessor(batch(cached=False), training=True)
+    losses = model(**data, mode='loss')
+    teacher.eval()
+    with torch.no_grad():
+        views = teacher.data_preprocessor.preprocess_views(
+            data['inputs']['img'])
+        target = teacher.extract_view_descriptors(views)
+        expected = brute_force_distill(model, data, target)
+    torch.testing.assert_close(losses['loss_distill'], expected)
+
+
+def test_teacher_checkpoint_may_be_the_teachers_work_dir(tmp_path):
+    init_default_scope('mmdet3d')
+    teacher = MODELS.build(TEACHER)
+    work_dir = tmp_path / 'teacher_run'
+    work_dir.mkdir()
+    torch.save(dict(state_dict=teacher.state_dict()),
+               str(work_dir / 'epoch_3.pth'))
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_3.pth'))
+    model = distiller(teacher=TEACHER, teacher_checkpoint=str(work_dir))
+    for key, value in teacher.state_dict().items():
+        torch.testing.assert_close(model.teacher.state_dict()[key], value)
+    with pytest.raises(FileNotFoundError, match='without a last_checkpoint'):
+        distiller(teacher=TEACHER, teacher_checkpoint=str(tmp_path))
+
+
+def test_teacher_without_checkpoint_keeps_its_init_cfg_and_warns(
+        tmp_path, monkeypatch):
+    init_default_scope('mmdet3d')
+    backbone = MODELS.build(TEACHER).backbone
+    ckpt = str(tmp_path / 'backbone.pth')
+    torch.save(dict(state_dict=backbone.state_dict()), ckpt)
+    cfg = copy.deepcopy(TEACHER)
+    cfg['backbone']['init_cfg'] = dict(type='Pretrained', checkpoint=ckpt)
+    from pointmcd_plugin.models.distillers import pointmcd_distiller
+    logged = []
+    monkeypatch.setattr(pointmcd_distiller, 'print_log',
+                        lambda msg, **kw: logged.append((msg, kw)))
+    model = distiller(teacher=cfg)
+    warnings = [m for m, kw in logged if kw.get('level') == logging.WARNING]
+    assert any('not trained on these views' in m for m in warnings)
+    for key, value in backbone.state_dict().items():
+        torch.testing.assert_close(
+            model.teacher.backbone.state_dict()[key], value)
+    assert not model.teacher.training
 
 
 def test_predict_is_the_students_alone():
@@ -134,8 +234,6 @@ def test_bad_inputs_fail_clearly(tmp_path):
         model(**model.data_preprocessor(data), mode='loss')
     with pytest.raises(ValueError, match='visibility'):
         model(**model.data_preprocessor(batch(n=N + 1)), mode='loss')
-    with pytest.raises(ValueError, match='needs teacher_checkpoint'):
-        distiller(teacher=TEACHER)
     other = dict(TEACHER, descriptor_channels=8,
                  head=dict(TEACHER['head'], in_channels=8))
     ckpt = str(tmp_path / 'other.pth')

@@ -1,5 +1,6 @@
 # PointMCD / DGCNN classification schedule: SGD (momentum 0.9), lr 0.1
-# annealed (cosine, per epoch) to 0.001.
+# annealed (cosine, per epoch) to 1/100 of the initial lr (0.001), so that
+# a learning-rate sweep keeps the schedule's shape.
 max_epochs = 350
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -8,7 +9,7 @@ param_scheduler = [
     dict(
         type='CosineAnnealingLR',
         T_max=max_epochs,
-        eta_min=1e-3,
+        eta_min_ratio=0.01,
         by_epoch=True,
         begin=0,
         end=max_epochs)

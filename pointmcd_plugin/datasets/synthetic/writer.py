@@ -1,10 +1,11 @@
 """Write the embedded dataset in the layouts of the real datasets.
 
 * classification: the ModelNet40 HDF5 release (``modelnet40_ply_hdf5_2048``):
-  ``ply_data_{train,test}{k}.h5`` with ``data`` (n, N, 3) float32, ``label``
+  ``ply_data_{train,val,test}{k}.h5`` with ``data`` (n, N, 3) float32, ``label``
   (n, 1) uint8 and ``normal`` (n, N, 3) float32, next to
-  ``ply_data_{train,test}_{k}_id2file.json``, plus ``shape_names.txt`` and
-  ``{train,test}_files.txt``;
+  ``ply_data_{train,val,test}_{k}_id2file.json``, plus ``shape_names.txt`` and
+  ``{train,val,test}_files.txt`` (the real release has no validation split;
+  the embedded one has, for choosing hyper-parameters off the test split);
 * part segmentation: ``shapenetcore_partanno_segmentation_benchmark_v0_normal``:
   ``synsetoffset2category.txt``, ``<synset>/<shape>.txt`` with rows
   ``x y z nx ny nz part`` and
@@ -41,8 +42,8 @@ GENERATOR_VERSION = 3
 META_FILE = 'synthetic_meta.json'
 SPLIT_CODES = {'train': 0, 'val': 1, 'test': 2}
 # Default sizes (shapes per class and split, points per shape).
-CLS_DEFAULTS = dict(num_train_per_class=50, num_test_per_class=20,
-                    num_points=2048)
+CLS_DEFAULTS = dict(num_train_per_class=50, num_val_per_class=20,
+                    num_test_per_class=20, num_points=2048)
 PARTSEG_DEFAULTS = dict(num_train_per_class=40, num_val_per_class=5,
                         num_test_per_class=10, num_points=2048)
 CORE_DEFAULTS = dict(num_train_per_class=50, num_val_per_class=10,
@@ -166,19 +167,30 @@ def generate_cls(root: str,
                  num_train_per_class: int = CLS_DEFAULTS['num_train_per_class'],
                  num_test_per_class: int = CLS_DEFAULTS['num_test_per_class'],
                  num_points: int = CLS_DEFAULTS['num_points'],
-                 shard_size: int = 2048) -> str:
-    """Write (or reuse) the classification set; returns its folder."""
+                 shard_size: int = 2048,
+                 num_val_per_class: int = CLS_DEFAULTS['num_val_per_class']
+                 ) -> str:
+    """Write (or reuse) the classification set; returns its folder.
+
+    The validation split (``ply_data_val*.h5``, ``num_val_per_class``
+    shapes per class; 0 writes none) is drawn from the generator's own
+    stream for the split (``default_rng([seed, c, 1, i])``), so it is
+    disjoint from train and test and leaves their shapes unchanged."""
     out_dir = osp.join(root, cls_dir_name(num_points))
-    meta = _meta('cls', seed, num_points, dict(train=num_train_per_class,
-                                              test=num_test_per_class))
+    per_class = dict(train=num_train_per_class, val=num_val_per_class,
+                     test=num_test_per_class)
+    if num_val_per_class < 0:
+        raise ValueError(f'num_val_per_class must be >= 0, got '
+                         f'{num_val_per_class}')
+    meta = _meta('cls', seed, num_points, per_class)
     return _build(
         out_dir, meta,
         f'Generating the synthetic classification set in {out_dir} '
         f'(seed {seed}, {len(CLASSES)} classes, '
-        f'{num_train_per_class}+{num_test_per_class} shapes per class, '
-        f'{num_points} points)',
-        lambda tmp: _write_cls(tmp, out_dir, seed, num_train_per_class,
-                               num_test_per_class, num_points, shard_size))
+        f'{num_train_per_class}+{num_val_per_class}+{num_test_per_class} '
+        f'train+val+test shapes per class, {num_points} points)',
+        lambda tmp: _write_cls(tmp, out_dir, seed, per_class, num_points,
+                               shard_size))
 
 
 def shape_id_of(class_idx: int, split: str, index: int) -> str:
@@ -204,12 +216,13 @@ def _shuffled_split(seed: int, split: str, per_class: int, num_points: int
 
 
 def _write_cls(tmp_dir: str, out_dir: str, seed: int,
-               num_train_per_class: int, num_test_per_class: int,
-               num_points: int, shard_size: int) -> None:
-    for split, per_class in (('train', num_train_per_class),
-                             ('test', num_test_per_class)):
-        points, normals, labels, ids = _shuffled_split(seed, split,
-                                                       per_class, num_points)
+               per_class: Dict[str, int], num_points: int,
+               shard_size: int) -> None:
+    for split, count in per_class.items():
+        if split == 'val' and count == 0:
+            continue
+        points, normals, labels, ids = _shuffled_split(seed, split, count,
+                                                       num_points)
         labels = labels.astype(np.uint8)[:, None]
 
         def write(f: h5py.File, stem: str, rows: slice) -> None:

@@ -1,5 +1,6 @@
 """One distiller for every student: PointMCD's multi-view cross-modal
 distillation around any registered model with ``loss`` / ``predict``."""
+import logging
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -9,6 +10,8 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.runner import load_checkpoint
 from torch import Tensor, nn
+
+from pointmcd_plugin.utils import resolve_checkpoint
 
 
 class FeatureRecorder:
@@ -94,7 +97,12 @@ class PointMCDDistiller(BaseModel):
             the teacher); None to read cached descriptors from the data
             samples.
         teacher_checkpoint (str, optional): Checkpoint of the online
-            teacher (required with ``teacher``).
+            teacher: a ``.pth`` file or the teacher's work dir (then the
+            checkpoint its ``last_checkpoint`` file names, i.e. the newest
+            one of that training). Without it the teacher keeps the weights
+            its own ``init_cfg`` gives (e.g. an ImageNet backbone, or a
+            label-free pre-trained encoder), with a warning that it was not
+            trained on the views.
         feat_source (str): Submodule of the student whose output holds the
             point features. Defaults to ``'backbone'``.
         feat_key (str): Key of the features in that output.
@@ -141,24 +149,29 @@ class PointMCDDistiller(BaseModel):
     @staticmethod
     def _build_teacher(cfg: Union[Dict, str],
                        checkpoint: Optional[str]) -> nn.Module:
-        if checkpoint is None:
-            raise ValueError(
-                'PointMCDDistiller: an online teacher needs '
-                'teacher_checkpoint (train it first, e.g. configs/'
-                'teacher_mobilenetv2_modelnet40.py); or give no teacher and '
-                'read cached knowledge with LoadTeacherKnowledge')
         if isinstance(cfg, str):
             cfg = Config.fromfile(cfg).model
         teacher = MODELS.build(cfg)
-        try:
-            load_checkpoint(teacher, checkpoint, map_location='cpu',
-                            strict=True, logger='silent')
-        except RuntimeError as e:
-            raise ValueError(
-                f'teacher_checkpoint {checkpoint} does not fit the teacher '
-                f'config ({cfg.get("type")}): {e}') from e
-        print_log(f'PointMCDDistiller: teacher loaded from {checkpoint}',
-                  logger='current')
+        if checkpoint is None:
+            teacher.init_weights()
+            print_log(
+                'PointMCDDistiller: the online teacher has no '
+                'teacher_checkpoint and keeps the weights of its init_cfg: '
+                'it was not trained on these views (train it, e.g. configs/'
+                'teacher_mobilenetv2_modelnet40.py, and set '
+                'teacher_checkpoint, unless an untrained-on-views teacher '
+                'is intended)', logger='current', level=logging.WARNING)
+        else:
+            checkpoint = resolve_checkpoint(checkpoint)
+            try:
+                load_checkpoint(teacher, checkpoint, map_location='cpu',
+                                strict=True, logger='silent')
+            except RuntimeError as e:
+                raise ValueError(
+                    f'teacher_checkpoint {checkpoint} does not fit the '
+                    f'teacher config ({cfg.get("type")}): {e}') from e
+            print_log(f'PointMCDDistiller: teacher loaded from {checkpoint}',
+                      logger='current')
         teacher.requires_grad_(False)
         if hasattr(teacher, 'freeze'):
             teacher.freeze()
@@ -191,7 +204,7 @@ class PointMCDDistiller(BaseModel):
              data_samples: List) -> Dict[str, Tensor]:
         with self.recorder:
             losses = self.student.loss(inputs, data_samples)
-        losses = {k: v * self.task_loss_weight if 'loss' in k else v
+        losses = {k: self._scaled(v) if 'loss' in k else v
                   for k, v in losses.items()}
         feats, indices = self._recorded_features()
         visibility = _field(data_samples, 'visibility',
@@ -209,6 +222,14 @@ class PointMCDDistiller(BaseModel):
         losses['loss_distill'] = self.distill_loss(student, target,
                                                    out['valid'])
         return losses
+
+    def _scaled(self, loss: Union[Tensor, List[Tensor]]
+                ) -> Union[Tensor, List[Tensor]]:
+        """A student loss times ``task_loss_weight``; mmengine's
+        ``parse_losses`` also takes lists of tensors (summed)."""
+        if isinstance(loss, (list, tuple)):
+            return [item * self.task_loss_weight for item in loss]
+        return loss * self.task_loss_weight
 
     def _recorded_features(self):
         """(B, M, C) point features and (B, M) indices or None."""

@@ -1,0 +1,35 @@
+# The three teachers of the embedded-data comparisons and how each is
+# produced (run in this order when a file is missing; from the repository
+# root). Knowledge is always of the students' training split (seed 0).
+#
+# * own: trained only on the students' own 600 labelled shapes, the
+#   honest teacher (the paper's "from scratch on point renderings");
+# * stand-in: pre-trained on 1,200 other labelled procedural shapes of the
+#   same classes, the stand-in for ImageNet; it may flatter PointMCD by
+#   extra labelled data of the very classes tested;
+# * untrained: the teacher network as initialised, never trained (a
+#   control: what the views and VAFP alone do).
+teacher_own = 'configs/teacher_mobilenetv2_synthetic_own.py'
+teacher_standin = 'configs/teacher_mobilenetv2_synthetic.py'
+knowledge_own = 'work_dirs/teacher_mobilenetv2_synthetic_own/knowledge_train.npy'
+knowledge_standin = 'work_dirs/teacher_mobilenetv2_synthetic/knowledge_train.npy'
+knowledge_untrained = ('work_dirs/teacher_mobilenetv2_synthetic_untrained/'
+                       'knowledge_train.npy')
+requires = [
+    dict(file='work_dirs/teacher_mobilenetv2_synthetic_own/last_checkpoint',
+         command=['tools/train.py', teacher_own]),
+    dict(file=knowledge_own,
+         command=['tools/export_teacher_knowledge.py', teacher_own,
+                  'work_dirs/teacher_mobilenetv2_synthetic_own',
+                  '--split', 'train', '--out', knowledge_own]),
+    dict(file='work_dirs/teacher_mobilenetv2_synthetic/last_checkpoint',
+         command=['tools/train.py', teacher_standin]),
+    dict(file=knowledge_standin,
+         command=['tools/export_teacher_knowledge.py', teacher_standin,
+                  'work_dirs/teacher_mobilenetv2_synthetic',
+                  '--split', 'train', '--out', knowledge_standin]),
+    dict(file=knowledge_untrained,
+         command=['tools/export_teacher_knowledge.py', teacher_standin,
+                  '--untrained', '--seed', '0', '--split', 'train', '--out',
+                  knowledge_untrained]),
+]

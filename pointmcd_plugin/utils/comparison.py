@@ -1,0 +1,393 @@
+"""Fair comparisons over seeds: comparison specs, run records and their
+summary (per-seed values, mean +- std, paired differences against a
+reference row, validation and test side by side).
+
+A *spec* is a Python file read by mmengine's ``Config``::
+
+    seeds = [0, 1, 2]
+    metric = 'cls/overall_acc'          # read from validation and test
+    reference = 'control'               # paired differences against it
+    requires = [                        # produced first when missing
+        dict(file='work_dirs/teacher/knowledge_train.npy',
+             command=['tools/train.py', 'configs/teacher.py'])]
+    rows = [
+        dict(name='baseline', config='../pointnet_synthetic.py'),
+        dict(name='control', config='../pointmcd_pointnet_synthetic.py',
+             cfg_options={'model.distill_loss.loss_weight': 0.0}),
+        dict(name='PointMCD', config='../pointmcd_pointnet_synthetic.py',
+             knowledge='work_dirs/teacher/knowledge_train.npy'),
+        dict(name='baseline', config='../pointnet_synthetic.py',
+             sweep=dict(key='optim_wrapper.optimizer.lr',
+                        values=[0.1, 0.03])),   # one row per value
+    ]
+
+``config`` is resolved against the spec's folder (then the working
+directory); ``knowledge`` replaces the cache of the training pipeline's
+``LoadTeacherKnowledge`` step (it becomes an ordinary ``--cfg-options``
+entry, so the record shows it); ``sweep`` expands a row into one row per
+value, named ``name [key=value]``. Commands of ``requires`` are argv lists
+whose first ``tools/*.py`` item runs with this Python from the repository
+root.
+
+A *run* is one (row, seed). When it has trained and been tested, its
+*record* (a small JSON: row, config, options, seed, the digest of the
+resolved config, the final validation metrics read from the training run's
+own ``vis_data/scalars.json``, the test metrics ``tools/test.py`` wrote,
+the first and last logged losses, the checkpoint, minutes, commit) is
+written under the results folder as ``<config>/<digest>.json``, and a run
+whose record exists is not trained again, whichever spec asks for it. The
+records are what the summary reads, so a comparison continues from
+finished runs, across machines, when the records are kept (this
+repository commits them under ``results/``).
+"""
+import copy
+import glob
+import hashlib
+import json
+import os
+import os.path as osp
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+RECORD_VERSION = 1
+
+
+@dataclass
+class Row:
+    """One row of a comparison: a config and its options."""
+    name: str
+    config: str
+    cfg_options: Dict = field(default_factory=dict)
+    knowledge: Optional[str] = None
+    group: Optional[str] = None  # the row a sweep expanded from
+
+    @property
+    def slug(self) -> str:
+        """File-system name of the row."""
+        return re.sub(r'[^A-Za-z0-9.=_-]+', '_', self.name).strip('_')
+
+
+@dataclass
+class Spec:
+    """A comparison: rows, seeds, the metric and the reference row."""
+    name: str
+    path: str
+    rows: List[Row]
+    seeds: List[int]
+    metric: str = 'cls/overall_acc'
+    reference: Optional[str] = None
+    requires: List[Dict] = field(default_factory=list)
+
+    def row(self, name: str) -> Row:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(f'{self.path}: no row named {name!r}; rows are '
+                       f'{[r.name for r in self.rows]}')
+
+
+def _resolve_config(path: str, spec_dir: str) -> str:
+    for candidate in (osp.join(spec_dir, path), path):
+        if osp.isfile(candidate):
+            # Relative to the working directory when under it, so records
+            # name 'configs/x.py' on every machine.
+            relative = osp.relpath(candidate)
+            return osp.normpath(candidate if relative.startswith('..')
+                                else relative)
+    raise FileNotFoundError(
+        f'config {path!r} not found next to the spec ({spec_dir}) nor from '
+        f'the working directory ({os.getcwd()})')
+
+
+def _format_value(value) -> str:
+    return f'{value:g}' if isinstance(value, float) else str(value)
+
+
+def load_spec(path: str, seeds: Optional[Sequence[int]] = None) -> Spec:
+    """Read and check a spec file; sweeps are expanded into rows."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(path)
+    spec_dir = osp.dirname(osp.abspath(path))
+    if 'rows' not in cfg or not cfg.rows:
+        raise ValueError(f'{path}: a comparison spec needs a non-empty '
+                         '`rows` list of dict(name=..., config=...)')
+    known = {'name', 'config', 'cfg_options', 'knowledge', 'sweep'}
+    rows: List[Row] = []
+    for i, item in enumerate(cfg.rows):
+        item = dict(item)
+        missing = {'name', 'config'} - set(item)
+        unknown = set(item) - known
+        if missing or unknown:
+            raise ValueError(
+                f'{path}: rows[{i}] needs name and config and may have '
+                f'{sorted(known - {"name", "config"})}; missing '
+                f'{sorted(missing)}, unknown {sorted(unknown)}')
+        base = Row(name=item['name'],
+                   config=_resolve_config(item['config'], spec_dir),
+                   cfg_options=dict(item.get('cfg_options') or {}),
+                   knowledge=item.get('knowledge'))
+        sweep = item.get('sweep')
+        if sweep is None:
+            rows.append(base)
+            continue
+        if set(sweep) != {'key', 'values'} or not sweep['values']:
+            raise ValueError(f'{path}: rows[{i}].sweep must be dict(key=..., '
+                             'values=[...]) with at least one value')
+        short = sweep['key'].split('.')[-1]
+        for value in sweep['values']:
+            row = copy.deepcopy(base)
+            row.name = f'{base.name} [{short}={_format_value(value)}]'
+            row.cfg_options[sweep['key']] = value
+            row.group = base.name
+            rows.append(row)
+    names = [r.name for r in rows]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f'{path}: row names must be unique; repeated: '
+                         f'{duplicates}')
+    spec = Spec(name=osp.splitext(osp.basename(path))[0], path=path,
+                rows=rows,
+                seeds=list(seeds if seeds is not None else
+                           cfg.get('seeds', [0, 1, 2])),
+                metric=cfg.get('metric', 'cls/overall_acc'),
+                reference=cfg.get('reference'),
+                requires=list(cfg.get('requires', [])))
+    if spec.reference is not None:
+        spec.row(spec.reference)
+    for req in spec.requires:
+        if set(req) != {'file', 'command'}:
+            raise ValueError(f'{path}: requires entries are dict(file=..., '
+                             f'command=[...]); got {req}')
+    return spec
+
+
+def knowledge_option(cfg, path: str) -> Dict[str, str]:
+    """The ``--cfg-options`` entry that points the training pipeline's
+    ``LoadTeacherKnowledge`` step of ``cfg`` at the cache ``path``."""
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    steps = [i for i, step in enumerate(pipeline)
+             if str(step.get('type', '')).split('.')[-1] ==
+             'LoadTeacherKnowledge']
+    if len(steps) != 1:
+        raise ValueError(
+            f'{cfg.filename}: `knowledge` needs exactly one '
+            'LoadTeacherKnowledge step in train_dataloader.dataset.pipeline; '
+            f'found {len(steps)}')
+    return {f'train_dataloader.dataset.pipeline.{steps[0]}.cache': path}
+
+
+def run_options(row: Row, cfg=None) -> Dict:
+    """All ``--cfg-options`` of a row (``knowledge`` turned into one)."""
+    options = dict(row.cfg_options)
+    if row.knowledge is not None:
+        if cfg is None:
+            from mmengine.config import Config
+            cfg = Config.fromfile(row.config)
+        options.update(knowledge_option(cfg, row.knowledge))
+    return options
+
+
+def config_digest(config: str, options: Dict, seed: int) -> str:
+    """SHA-256 of the resolved config of a run (its work_dir left out), so
+    a record made from another config is recognised as stale."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(dict(options, **{'randomness.seed': seed}))
+    resolved = cfg.to_dict()
+    resolved.pop('work_dir', None)
+    text = json.dumps(resolved, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _newest(paths: List[str]) -> Optional[str]:
+    return max(paths, key=osp.getmtime) if paths else None
+
+
+def final_val_metrics(work_dir: str) -> Optional[Dict]:
+    """Validation metrics after the last epoch of a training run, from the
+    newest ``<timestamp>/vis_data/scalars.json`` mmengine wrote in
+    ``work_dir`` (lines without ``lr`` / ``loss`` are validation ones)."""
+    scalars = _newest(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                         'scalars.json')))
+    if scalars is None:
+        return None
+    last = None
+    with open(scalars) as f:
+        for line in f:
+            entry = json.loads(line)
+            if 'lr' not in entry and not any(
+                    k.startswith('loss') for k in entry):
+                last = entry
+    return last
+
+
+def train_losses(work_dir: str) -> Optional[Dict]:
+    """First and last logged value of each ``loss*`` key of a training run
+    (``{key: [first, last]}``)."""
+    scalars = _newest(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                         'scalars.json')))
+    if scalars is None:
+        return None
+    out: Dict[str, List[float]] = {}
+    with open(scalars) as f:
+        for line in f:
+            entry = json.loads(line)
+            for k, v in entry.items():
+                if k.startswith('loss'):
+                    out.setdefault(k, [v, v])[1] = v
+    return out
+
+
+def test_metrics(test_dir: str) -> Optional[Dict]:
+    """The metrics of the newest ``tools/test.py`` run in ``test_dir``
+    (mmengine's ``<timestamp>/<timestamp>.json``)."""
+    files = [p for p in glob.glob(osp.join(test_dir, '*', '*.json'))
+             if osp.basename(p)[:-5] == osp.basename(osp.dirname(p))]
+    newest = _newest(files)
+    if newest is None:
+        return None
+    with open(newest) as f:
+        return json.load(f)
+
+
+def record_path(results_dir: str, config: str, digest: str) -> str:
+    """Where the record of a run lives: named by its config and the
+    digest of its resolved config (seed included), so that two specs with
+    the same run (a sweep's chosen value and a table's row) share it."""
+    stem = osp.splitext(osp.basename(config))[0]
+    return osp.join(results_dir, stem, f'{digest[:16]}.json')
+
+
+def read_record(path: str) -> Optional[Dict]:
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_record(path: str, record: Dict) -> None:
+    """Write a record atomically (a killed run never leaves half a file)."""
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        json.dump(record, f, indent=1, sort_keys=True)
+        f.write('\n')
+    os.replace(tmp, path)
+
+
+def make_record(row: Row, seed: int, options: Dict, digest: str,
+                work_dir: str, test_dir: str, checkpoint: str,
+                minutes: Optional[float], commit: Optional[str]) -> Dict:
+    """A run's record from its training and test work dirs."""
+    val = final_val_metrics(work_dir)
+    test = test_metrics(test_dir)
+    if val is None or test is None:
+        raise RuntimeError(
+            f'run {row.name} seed {seed}: no validation metrics in '
+            f'{work_dir} or no test metrics in {test_dir}')
+    return dict(version=RECORD_VERSION, row=row.name, group=row.group,
+                config=row.config, cfg_options=options, seed=seed,
+                config_digest=digest, val=val, test=test,
+                losses=train_losses(work_dir), checkpoint=checkpoint,
+                minutes=minutes, commit=commit)
+
+
+def _mean_std(values: Sequence[float]):
+    a = np.asarray(values, dtype=float)
+    if len(a) == 0:
+        return float('nan'), float('nan')
+    return float(a.mean()), float(a.std(ddof=1)) if len(a) > 1 else 0.0
+
+
+def summarize(spec: Spec, records: Dict[str, Dict[int, Dict]]) -> Dict:
+    """Per row: per-seed validation / test values of ``spec.metric``, their
+    mean and std (ddof 1), and the paired per-seed difference of the test
+    (and validation) metric against ``spec.reference`` over the seeds both
+    rows finished. ``records`` maps row name -> seed -> record."""
+    metric = spec.metric
+    ref = records.get(spec.reference, {}) if spec.reference else {}
+    out = dict(spec=spec.name, metric=metric, reference=spec.reference,
+               rows=[])
+    for row in spec.rows:
+        runs = records.get(row.name, {})
+        seeds = [s for s in spec.seeds if s in runs]
+        entry = dict(name=row.name, group=row.group, config=row.config,
+                     cfg_options=run_options(row) if row.knowledge is None
+                     else dict(row.cfg_options, knowledge=row.knowledge),
+                     seeds=seeds)
+        for split in ('val', 'test'):
+            values = [runs[s][split][metric] for s in seeds]
+            entry[split] = values
+            entry[f'{split}_mean'], entry[f'{split}_std'] = _mean_std(values)
+        if spec.reference and row.name != spec.reference:
+            paired = [s for s in seeds if s in ref]
+            entry['paired_seeds'] = paired
+            for split in ('val', 'test'):
+                diff = [runs[s][split][metric] - ref[s][split][metric]
+                        for s in paired]
+                entry[f'{split}_diff'] = diff
+                entry[f'{split}_diff_mean'], entry[f'{split}_diff_std'] = \
+                    _mean_std(diff)
+        entry['minutes'] = _mean_std(
+            [runs[s]['minutes'] for s in seeds
+             if runs[s].get('minutes') is not None])[0]
+        out['rows'].append(entry)
+    out['chosen'] = choose_by_validation(out)
+    return out
+
+
+def choose_by_validation(summary: Dict) -> Dict[str, str]:
+    """For each swept group, the row with the best mean validation
+    metric (ties: the first listed)."""
+    best: Dict[str, Dict] = {}
+    for entry in summary['rows']:
+        group = entry.get('group')
+        if group is None or not entry['seeds']:
+            continue
+        if group not in best or entry['val_mean'] > best[group]['val_mean']:
+            best[group] = entry
+    return {g: e['name'] for g, e in best.items()}
+
+
+def _pm(mean: float, std: float, n: int, signed: bool = False) -> str:
+    if n == 0:
+        return '-'
+    text = f'{mean:+.1f}' if signed else f'{mean:.1f}'
+    return f'{text} ± {std:.1f}' if n > 1 else text
+
+
+def format_markdown(summary: Dict) -> str:
+    """The summary as a Markdown table."""
+    ref = summary['reference']
+    head = ['row', 'seeds', 'val per seed', 'val mean ± std',
+            'test per seed', 'test mean ± std']
+    if ref:
+        head += [f'test − {ref} per seed', f'test − {ref} mean ± std']
+    head.append('min / run')
+    lines = ['| ' + ' | '.join(head) + ' |',
+             '|' + '---|' * len(head)]
+    for e in summary['rows']:
+        n = len(e['seeds'])
+        cells = [e['name'], ' '.join(map(str, e['seeds'])) or '-',
+                 ', '.join(f'{v:.1f}' for v in e['val']) or '-',
+                 _pm(e['val_mean'], e['val_std'], n),
+                 ', '.join(f'{v:.1f}' for v in e['test']) or '-',
+                 _pm(e['test_mean'], e['test_std'], n)]
+        if ref:
+            if e['name'] == ref:
+                cells += ['(reference)', '']
+            else:
+                d = e.get('test_diff', [])
+                cells += [', '.join(f'{v:+.1f}' for v in d) or '-',
+                          _pm(e['test_diff_mean'], e['test_diff_std'],
+                              len(d), signed=True)]
+        cells.append(f'{e["minutes"]:.1f}' if e['minutes'] == e['minutes']
+                     else '-')
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    for group, name in summary.get('chosen', {}).items():
+        lines.append('')
+        lines.append(f'Chosen on validation for {group!r}: {name}')
+    return '\n'.join(lines) + '\n'

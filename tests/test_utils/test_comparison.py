@@ -1,0 +1,148 @@
+"""The comparison protocol: specs, records from work dirs with known logs,
+and the summary's per-seed values, mean +- std and paired differences."""
+import json
+import os.path as osp
+
+import pytest
+
+from pointmcd_plugin.utils.comparison import (Row, Spec, format_markdown,
+                                              knowledge_option, load_spec,
+                                              make_record, summarize)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def fake_run(root, name, seed, val_accs, test_acc):
+    """A work dir as mmengine leaves it: train lines and one validation
+    line per epoch in vis_data/scalars.json, and tools/test.py's metrics
+    in test/<ts>/<ts>.json."""
+    work = root / name / f'seed{seed}'
+    vis = work / '20260101_000000' / 'vis_data'
+    vis.mkdir(parents=True)
+    lines = []
+    for epoch, acc in enumerate(val_accs, 1):
+        lines.append(dict(lr=0.1, loss=2.0 / epoch, loss_cls=2.0 / epoch,
+                          step=epoch * 10))
+        lines.append({'cls/overall_acc': acc, 'cls/mean_acc': acc - 1,
+                      'step': epoch})
+    vis.joinpath('scalars.json').write_text(
+        '\n'.join(json.dumps(x) for x in lines) + '\n')
+    test = work / 'test' / '20260101_010000'
+    test.mkdir(parents=True)
+    test.joinpath('20260101_010000.json').write_text(json.dumps(
+        {'cls/overall_acc': test_acc, 'cls/mean_acc': test_acc - 1}))
+    return str(work), str(work / 'test')
+
+
+def test_records_read_the_last_epoch_and_the_test_run(tmp_path):
+    work, test = fake_run(tmp_path, 'a', 0, [50.0, 70.0, 65.0], 80.0)
+    row = Row(name='a', config='configs/x.py')
+    record = make_record(row, 0, {}, 'd' * 64, work, test, 'ckpt.pth', 1.5,
+                         'abc')
+    assert record['val']['cls/overall_acc'] == 65.0  # the last epoch, not best
+    assert record['test']['cls/overall_acc'] == 80.0
+    assert record['losses']['loss_cls'] == [2.0, 2.0 / 3]
+    with pytest.raises(RuntimeError, match='no validation metrics'):
+        make_record(row, 0, {}, 'd', str(tmp_path / 'none'), test, 'c', 1,
+                    'abc')
+
+
+def test_summary_pairs_seeds_against_the_reference(tmp_path):
+    rows = [Row('baseline', 'b.py'), Row('control', 'c.py'),
+            Row('pointmcd', 'p.py')]
+    spec = Spec(name='s', path='s.py', rows=rows, seeds=[0, 1, 2],
+                reference='control')
+    tests = dict(baseline=[90.0, 85.0, 86.0], control=[95.0, 94.0, 93.0],
+                 pointmcd=[96.0, 93.0, 96.0])
+    records = {}
+    for name, accs in tests.items():
+        for seed, acc in enumerate(accs):
+            if name == 'pointmcd' and seed == 1:
+                continue  # not finished: left out of its row and the pairs
+            work, test = fake_run(tmp_path, name, seed, [acc - 2], acc)
+            records.setdefault(name, {})[seed] = make_record(
+                Row(name, f'{name}.py'), seed, {}, 'd', work, test, 'c', 2.0,
+                'abc')
+    summary = summarize(spec, records)
+    base, control, ours = summary['rows']
+    assert base['test'] == [90.0, 85.0, 86.0]
+    assert base['test_mean'] == pytest.approx(87.0)
+    assert base['test_std'] == pytest.approx(2.6457513)  # ddof 1
+    assert base['val_mean'] == pytest.approx(85.0)
+    assert base['test_diff'] == [-5.0, -9.0, -7.0]
+    assert base['test_diff_mean'] == pytest.approx(-7.0)
+    assert base['test_diff_std'] == pytest.approx(2.0)
+    assert ours['seeds'] == [0, 2] and ours['paired_seeds'] == [0, 2]
+    assert ours['test_diff'] == [1.0, 3.0]
+    assert ours['val_diff'] == [1.0, 3.0]
+    assert 'test_diff' not in control
+    table = format_markdown(summary)
+    assert '| pointmcd | 0 2 | 94.0, 94.0 | 94.0 ± 0.0 | 96.0, 96.0 | ' \
+        '96.0 ± 0.0 | +1.0, +3.0 | +2.0 ± 1.4 | 2.0 |' in table
+    assert '| baseline | 0 1 2 |' in table and '-7.0 ± 2.0' in table
+
+
+def test_sweeps_expand_and_the_choice_is_made_on_validation(tmp_path):
+    spec_file = tmp_path / 'comparisons' / 'sweep.py'
+    spec_file.parent.mkdir()
+    (tmp_path / 'cfg.py').write_text('x = 1\n')
+    spec_file.write_text(
+        "seeds = [0]\n"
+        "rows = [dict(name='b', config='../cfg.py', sweep=dict(\n"
+        "    key='optim_wrapper.optimizer.lr', values=[0.1, 0.01]))]\n")
+    spec = load_spec(str(spec_file))
+    assert [r.name for r in spec.rows] == ['b [lr=0.1]', 'b [lr=0.01]']
+    assert spec.rows[1].cfg_options == {'optim_wrapper.optimizer.lr': 0.01}
+    assert osp.samefile(spec.rows[0].config, str(tmp_path / 'cfg.py'))
+    records = {}
+    # lr 0.01 is better on validation but worse on test: the choice is
+    # made on validation.
+    for row, (val, test) in zip(spec.rows, [(80.0, 90.0), (85.0, 70.0)]):
+        work, test_dir = fake_run(tmp_path, row.slug, 0, [val], test)
+        records[row.name] = {0: make_record(row, 0, row.cfg_options, 'd',
+                                            work, test_dir, 'c', 1, 'abc')}
+    summary = summarize(spec, records)
+    assert summary['chosen'] == {'b': 'b [lr=0.01]'}
+    assert "Chosen on validation for 'b': b [lr=0.01]" in \
+        format_markdown(summary)
+
+
+def test_bad_specs_are_refused(tmp_path):
+    bad = tmp_path / 'bad.py'
+    bad.write_text("rows = [dict(name='a')]\n")
+    with pytest.raises(ValueError, match=r'rows\[0\] needs name and config'):
+        load_spec(str(bad))
+    bad.write_text("rows = [dict(name='a', config='nowhere.py')]\n")
+    with pytest.raises(FileNotFoundError, match='nowhere.py'):
+        load_spec(str(bad))
+    (tmp_path / 'c.py').write_text('x = 1\n')
+    bad.write_text("reference = 'z'\nrows = [dict(name='a', config='c.py')]\n")
+    with pytest.raises(KeyError, match="no row named 'z'"):
+        load_spec(str(bad))
+
+
+def test_knowledge_points_the_pipelines_load_step_at_the_cache():
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs',
+                                   'pointmcd_pointnet_synthetic.py'))
+    option = knowledge_option(cfg, 'other/knowledge.npy')
+    (key, value), = option.items()
+    cfg.merge_from_dict(option)
+    step = cfg.train_dataloader.dataset.pipeline[int(key.split('.')[-2])]
+    assert step.type == 'LoadTeacherKnowledge'
+    assert step.cache == 'other/knowledge.npy' == value
+    with pytest.raises(ValueError, match='exactly one LoadTeacherKnowledge'):
+        knowledge_option(Config.fromfile(osp.join(
+            REPO, 'configs', 'pointnet_synthetic.py')), 'k.npy')
+
+
+def test_the_repositorys_specs_load():
+    import glob
+    specs = [p for p in glob.glob(osp.join(REPO, 'configs', 'comparisons',
+                                           '*.py'))
+             if not osp.basename(p).startswith('_')]
+    assert specs
+    for path in specs:
+        spec = load_spec(path)
+        for row in spec.rows:
+            assert osp.isfile(row.config), row.config
