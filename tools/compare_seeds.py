@@ -160,6 +160,10 @@ def main():
                 records.setdefault(row.name, {})[seed] = record
             elif row in rows and not args.summary_only:
                 todo.append((row, seed, options, digest, path))
+    # Seed by seed: an interrupted comparison has every row of its first
+    # seeds rather than every seed of its first rows.
+    order = {row.name: i for i, row in enumerate(spec.rows)}
+    todo.sort(key=lambda run: (spec.seeds.index(run[1]), order[run[0].name]))
     start = time.time()
     for k, (row, seed, options, digest, path) in enumerate(todo):
         work_dir = osp.join(args.work_root, spec.name, row.slug,

@@ -1,3 +1,4 @@
+import hashlib
 import os
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
@@ -31,8 +32,16 @@ class ShapeDataset(BaseDataset):
     (the files ``data_root`` holds) and, if other than train/test,
     ``SPLITS`` and ``SPLIT_PARTS`` (splits made of several of the release's
     splits, e.g. trainval); they set their own attributes before calling
-    ``super().__init__``, which loads the data list, and record in
-    ``self._listing`` what defined the split (for messages).
+    ``super().__init__``, which loads the data list (of the release's
+    split ``self.release_split``), and record in ``self._listing`` what
+    defined the split (for messages).
+
+    Releases without a validation split (ModelNet40, ScanObjectNN) can hold
+    one out of their training split: with ``val_holdout=dict(fraction=0.1,
+    seed=0)``, split ``'val'`` is that fraction of each class of the
+    release's training split and ``'train'`` the rest (see
+    :func:`holdout_mask`); ``'test'`` is unchanged. Give both datasets the
+    same ``val_holdout``.
     """
     SOURCE: str = ''
     EXPECTED: str = 'the files of the release'
@@ -58,11 +67,32 @@ class ShapeDataset(BaseDataset):
                  test_mode: bool = False,
                  metainfo: Optional[Dict] = None,
                  backend_args: Optional[Dict] = None,
+                 val_holdout: Optional[Dict] = None,
                  **kwargs) -> None:
-        if split not in self.SPLITS:
-            raise ValueError(f'split must be one of {self.SPLITS}, got '
-                             f'{split!r}')
+        splits = self.SPLITS
+        if val_holdout is not None:
+            if 'val' in self.SPLITS:
+                raise ValueError(
+                    f'{type(self).__name__} has a validation split of its '
+                    'own (split=\'val\'); val_holdout is for releases '
+                    'without one')
+            if set(val_holdout) != {'fraction', 'seed'} or not (
+                    0 < val_holdout['fraction'] < 1):
+                raise ValueError(
+                    'val_holdout must be dict(fraction=f, seed=s) with '
+                    f'0 < f < 1, got {val_holdout}')
+            splits = tuple(self.SPLITS) + ('val', )
+        if split not in splits:
+            hint = (' (a release without a validation split: hold one out '
+                    'of train with val_holdout=dict(fraction=0.1, seed=0))'
+                    if split == 'val' else '')
+            raise ValueError(f'split must be one of {splits}, got '
+                             f'{split!r}{hint}')
         self.split = split
+        self.val_holdout = val_holdout
+        # The release's split the data list is read from.
+        self.release_split = 'train' if (
+            val_holdout is not None and split == 'val') else split
         self.backend_args = backend_args
         self._listing = f'the {split} split of the release'
         super().__init__(data_root=data_root, pipeline=pipeline,
@@ -91,6 +121,17 @@ class ShapeDataset(BaseDataset):
                 f'({self.SOURCE})')
         self._check_sample_files(data_list)
         self._check_pipeline_reads(data_list[0])
+        if self.val_holdout is not None and self.release_split == 'train':
+            held = holdout_mask([d['shape_id'] for d in data_list],
+                                [d[self.LABEL_KEY] for d in data_list],
+                                **self.val_holdout)
+            keep = self.split == 'val'
+            data_list = [d for d, h in zip(data_list, held) if h == keep]
+            for i, info in enumerate(data_list):
+                info['sample_idx'] = i
+            part = 'held-out' if keep else 'all but the held-out'
+            self._listing += (f' ({part} {self.val_holdout["fraction"]:g} '
+                              f'per class, seed {self.val_holdout["seed"]})')
         return data_list
 
     def _check_pipeline_reads(self, info: dict) -> None:
@@ -172,8 +213,9 @@ class ShapeDataset(BaseDataset):
         return exists
 
     def _split_parts(self) -> Tuple[str, ...]:
-        """The release's splits that make up ``self.split``."""
-        return self.SPLIT_PARTS.get(self.split, (self.split, ))
+        """The release's splits that make up ``self.release_split``."""
+        return self.SPLIT_PARTS.get(self.release_split,
+                                    (self.release_split, ))
 
     def _read_lines(self, name: str, expected: Optional[str] = None
                     ) -> List[str]:
@@ -208,3 +250,26 @@ class ShapeDataset(BaseDataset):
     def get_cat_ids(self, idx: int) -> List[int]:
         """The sample's class index, read from the data list (no file)."""
         return [int(super().get_data_info(idx)[self.LABEL_KEY])]
+
+
+def holdout_mask(shape_ids: Sequence[str], labels: Sequence[int],
+                 fraction: float, seed: int) -> List[bool]:
+    """Which shapes of a training split to hold out for validation:
+    in every class, the ``round(fraction * n)`` shapes (at least one, and
+    never all of a class with more than one shape) whose SHA-1 of
+    ``f'{seed}:{shape_id}'`` is smallest. The choice depends only on the
+    shape ids, so it is the same on every machine and in every listing
+    order, and a shape is held out or not whichever split asks.
+    """
+    by_class: Dict[int, List[Tuple[str, int]]] = {}
+    for i, (shape_id, label) in enumerate(zip(shape_ids, labels)):
+        digest = hashlib.sha1(f'{seed}:{shape_id}'.encode()).hexdigest()
+        by_class.setdefault(int(label), []).append((digest, i))
+    held = [False] * len(shape_ids)
+    for members in by_class.values():
+        count = max(1, round(fraction * len(members)))
+        if len(members) > 1:
+            count = min(count, len(members) - 1)
+        for _, i in sorted(members)[:count]:
+            held[i] = True
+    return held

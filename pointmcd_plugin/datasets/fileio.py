@@ -5,7 +5,7 @@ hold: numpy's and h5py's own messages name neither."""
 import contextlib
 import io
 import json
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence, Tuple
 
 import h5py
 import numpy as np
@@ -14,6 +14,24 @@ from mmengine import fileio
 
 def _where(source: str) -> str:
     return f' ({source})' if source else ''
+
+
+def first_non_finite(values: np.ndarray
+                     ) -> Optional[Tuple[Tuple[int, ...], int]]:
+    """Where ``values`` (..., C) holds NaN or inf: None when every value is
+    finite (one vectorised test, the cost on good data); else the index of
+    the first row (over the leading axes) with a non-finite value and the
+    number of such rows, located only then."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return None
+    bad = ~finite.all(axis=-1)
+    return tuple(int(i) for i in np.argwhere(bad)[0]), int(bad.sum())
+
+
+def format_row(values: np.ndarray) -> str:
+    """A row of numbers as ``(0.1, nan, 2)`` for messages."""
+    return '(' + ', '.join(f'{float(v):g}' for v in values) + ')'
 
 
 def read_bytes(path: str, what: str, backend_args: Optional[dict] = None,

@@ -7,7 +7,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from .base import ShapeDataset
-from .fileio import open_hdf5, read_json_list
+from .fileio import first_non_finite, format_row, open_hdf5, read_json_list
 
 
 def shard_key(path: str) -> Tuple[str, int]:
@@ -40,7 +40,9 @@ class HDF5ShardDataset(ShapeDataset):
 
     Each sample has ``points`` (P, 3) float32 (plus the channels
     :meth:`_extra_channels` adds), the class index ``gt_label``,
-    ``sample_idx`` and ``shape_id``.
+    ``sample_idx`` and ``shape_id``. A NaN or inf in ``data`` (or in an
+    extra channel, see :meth:`_require_finite`) is an error when the
+    dataset is built, naming the shard, the cloud and the point row.
     """
     SHARD_PREFIX = ''
     ID_FILE: Optional[str] = None
@@ -85,8 +87,33 @@ class HDF5ShardDataset(ShapeDataset):
         return self._read_lines('shape_names.txt'), 'shape_names.txt'
 
     def _extra_channels(self, f, path: str) -> List[np.ndarray]:
-        """(n, P, c) arrays of a shard appended to the xyz channels."""
+        """(n, P, c) arrays of a shard appended to the xyz channels (each
+        checked with :meth:`_require_finite` before any rescaling)."""
         return []
+
+    def _require_finite(self, values: np.ndarray, path: str, key: str,
+                        what: str) -> None:
+        """``values`` (n, P, c), the shard's dataset ``key``, is finite;
+        else an error naming the shard, the first bad cloud (and its shape
+        id) and point row, and how many clouds have such points."""
+        bad = first_non_finite(values)
+        if bad is None:
+            return
+        (cloud, row), count = bad
+        clouds = int((~np.isfinite(values)).any(axis=(1, 2)).sum())
+        shape = ''
+        try:  # the shape id, when the release names it
+            shape_id = self._shard_ids(path, len(values))[cloud]
+            if shape_id != f'{osp.relpath(path, self.data_root)}:{cloud}':
+                shape = f' (shape {shape_id})'
+        except (OSError, ValueError, KeyError):
+            pass
+        raise ValueError(
+            f'{path}: cloud {cloud}{shape} has non-finite {what} at point '
+            f'row {row}: {key}[{cloud}, {row}] = '
+            f'{format_row(values[cloud, row])} (0-based indices; non-finite '
+            f'points: {count}, in {clouds} of the {len(values)} clouds). The '
+            f'shard is corrupt: download it again ({self.SOURCE})')
 
     def _shape_id(self, entry) -> str:
         """A shape id from an entry of the release's id file."""
@@ -125,7 +152,14 @@ class HDF5ShardDataset(ShapeDataset):
                 if data.ndim != 3 or data.shape[-1] != 3:
                     raise ValueError(f'{path}: data must be (n, P, 3), got '
                                      f'{data.shape}')
+                self._require_finite(data, path, 'data', 'coordinates')
                 extra = self._extra_channels(f, path)
+                for e in extra:
+                    if e.shape[:2] != data.shape[:2]:
+                        raise ValueError(
+                            f'{path}: data is {data.shape} but an extra '
+                            f'channel is {e.shape}; expected '
+                            f'{data.shape[:2]} clouds and points')
                 if extra:
                     data = np.concatenate([data] + extra, axis=-1)
                 label = f['label'][:].reshape(-1).astype(np.int64)
@@ -142,10 +176,11 @@ class HDF5ShardDataset(ShapeDataset):
             ids += self._shard_ids(path, len(label))
         self._points = np.concatenate(points)
         labels = np.concatenate(labels)
-        return [dict(sample_idx=i, gt_label=int(lbl), shape_id=shape_id)
+        return [dict(sample_idx=i, cloud_idx=i, gt_label=int(lbl),
+                     shape_id=shape_id)
                 for i, (lbl, shape_id) in enumerate(zip(labels, ids))]
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
-        info['points'] = self._points[info['sample_idx']].copy()
+        info['points'] = self._points[info['cloud_idx']].copy()
         return info

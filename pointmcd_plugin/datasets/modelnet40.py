@@ -40,7 +40,8 @@ class ModelNet40HDF5Dataset(HDF5ShardDataset):
 
     Each sample is a dict with ``points`` (P, 3) or (P, 6) float32 (xyz, and
     unit normals when ``load_normals``), ``gt_label`` (int), ``shape_id``
-    and ``sample_idx``.
+    and ``sample_idx``. Non-finite coordinates (or loaded normals) are an
+    error naming the shard, cloud and point row.
 
     Args:
         data_root (str): Folder of the release.
@@ -70,7 +71,12 @@ class ModelNet40HDF5Dataset(HDF5ShardDataset):
         if 'normal' not in f:
             raise KeyError(f'{path} has no normal dataset but '
                            'load_normals=True; set load_normals=False')
-        return [normalize_normals(f['normal'][:].astype(np.float32))]
+        normal = f['normal'][:].astype(np.float32)
+        if normal.ndim != 3 or normal.shape[-1] != 3:
+            raise ValueError(f'{path}: normal must be (n, P, 3), got '
+                             f'{normal.shape}')
+        self._require_finite(normal, path, 'normal', 'normals')
+        return [normalize_normals(normal)]
 
 
 MODELNET40_RESAMPLED_SOURCE = (
@@ -94,7 +100,8 @@ class ModelNet40ResampledDataset(ShapeDataset):
 
     After ``LoadShapePoints`` each sample has ``points`` (P, 3) or (P, 6)
     float32 (unit normals); the data list has ``gt_label`` and
-    ``shape_id``.
+    ``shape_id``. ``LoadShapePoints`` refuses a file with NaN or inf in
+    the columns it keeps, naming the file and row.
 
     Args:
         data_root (str): Folder of the release.
@@ -124,7 +131,7 @@ class ModelNet40ResampledDataset(ShapeDataset):
         names_file = f'{self.PREFIX}_shape_names.txt'
         classes = self._adopt_classes(self._read_lines(names_file),
                                       names_file)
-        self._listing = f'{self.PREFIX}_{self.split}.txt'
+        self._listing = f'{self.PREFIX}_{self.release_split}.txt'
         fmt = point_file_format(
             self.COLUMNS, delimiter=',',
             channels=self.COLUMNS if self.load_normals else XYZ,
@@ -134,7 +141,7 @@ class ModelNet40ResampledDataset(ShapeDataset):
             cls_name = shape.rsplit('_', 1)[0]
             if cls_name not in classes:
                 raise ValueError(
-                    f'{self.PREFIX}_{self.split}.txt: shape {shape!r} is not '
+                    f'{self.PREFIX}_{self.release_split}.txt: shape {shape!r} is not '
                     '"<class>_<number>" with a class of the shape-names file')
             data_list.append(dict(
                 sample_idx=i, shape_id=shape,

@@ -89,7 +89,7 @@ class PointMCDPreprocessedDataset(ShapeDataset):
     def load_data_list(self) -> List[dict]:
         classes = self._adopt_classes(self._read_lines('class_list.txt'),
                                       'class_list.txt')
-        self._listing = f'{self.split}_list.txt'
+        self._listing = f'{self.release_split}_list.txt'
         data_list = []
         for i, name in enumerate(self._read_lines(self._listing)):
             cls_name = name[:-5]  # '<class>_<4 digits>'

@@ -11,7 +11,7 @@ def normalize_normals(normals: np.ndarray) -> np.ndarray:
     row 141 has ``1,1,1``), and shading assumes unit normals. Zero normals
     (no orientation known) stay zero rather than becoming NaN; normals
     already of unit length (within 1e-5) are returned unchanged, bit for
-    bit.
+    bit. Non-finite normals stay non-finite (the loaders refuse them).
     """
     norm = np.linalg.norm(normals, axis=-1, keepdims=True)
     scale = np.where(np.abs(norm - 1) > 1e-5, 1 / np.maximum(norm, 1e-12), 1)

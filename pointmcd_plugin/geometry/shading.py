@@ -15,7 +15,8 @@ def shade(owner: np.ndarray, zbuf: Optional[np.ndarray],
 
     With ``normals`` (N, 3) a pixel is Lambert-shaded with the light at the
     camera (``|n . v| / |n|``, so inconsistently oriented or non-unit
-    normals still shade within range; a zero normal shades darkest);
+    normals still shade within range; a zero normal shades darkest; a
+    non-finite one would not, and ``RenderPointViews`` refuses those);
     otherwise nearer is darker (depth shading). Surface grey levels span
     ``[0.1, 0.9] * 255``, so they never reach the ``background`` of empty
     pixels (white by default).

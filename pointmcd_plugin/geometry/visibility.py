@@ -34,7 +34,10 @@ def normal_flip_fraction(xyz: np.ndarray, normals: np.ndarray,
     embedded shapes (12 classes x 5, 1024 points, outward normals): at most
     0.095; the same shapes with every normal's sign drawn at random (normals
     estimated without orientation, as in many real releases): at least
-    0.26. Zero normals are left out.
+    0.26. Zero normals (no orientation known) are left out: pairs where
+    either normal is zero are not judged, and with no pair left (a release
+    without normals written as zeros) the result is NaN, "cannot judge",
+    which no threshold test passes.
 
     Args:
         xyz (np.ndarray): (N, 3) points.
@@ -43,6 +46,9 @@ def normal_flip_fraction(xyz: np.ndarray, normals: np.ndarray,
             (:func:`nearest_neighbours`).
         margin (float): Sine of the smallest angle between the
             displacement and a tangent plane for a pair to count as facing.
+
+    Returns:
+        float: The fraction over the judged pairs, NaN if none is.
     """
     nb = normals[nn_idx]
     d = xyz[nn_idx] - xyz
@@ -50,9 +56,10 @@ def normal_flip_fraction(xyz: np.ndarray, normals: np.ndarray,
     opposed = (normals * nb).sum(axis=1) < 0
     facing = ((d * normals).sum(axis=1) < -margin * dist) & \
         ((-d * nb).sum(axis=1) < -margin * dist)
-    known = (np.abs(normals).sum(axis=1) > 0) & (np.abs(nb).sum(axis=1) > 0)
+    has_normal = normals.any(axis=1)
+    known = has_normal & has_normal[nn_idx]
     if not known.any():
-        return 0.0
+        return float('nan')
     return float((opposed & ~facing)[known].mean())
 
 
@@ -101,7 +108,10 @@ def backface_visibility(xyz: np.ndarray, normals: np.ndarray,
                         eyes: np.ndarray) -> np.ndarray:
     """(N, K) bool: the normal of each point faces camera k (points at
     ``xyz`` (N, 3) with ``normals`` (N, 3), cameras at ``eyes`` (K, 3)).
-    Right only for consistently oriented, outward normals (see
-    :func:`normal_flip_fraction`)."""
+    A point with a zero normal (no orientation known) faces every camera:
+    it is never culled. Right only for consistently oriented, outward
+    normals (see :func:`normal_flip_fraction`)."""
     to_eye = eyes[None] - xyz[:, None]  # (N, K, 3)
-    return np.einsum('nkc,nc->nk', to_eye, normals) > 0
+    facing = np.einsum('nkc,nc->nk', to_eye, normals) > 0
+    facing |= ~normals.any(axis=1)[:, None]
+    return facing

@@ -4,8 +4,9 @@ mmcv has ``get_compiling_cuda_version()`` to ask how it was built, but on
 CUDA 13 (mmcv 2.1.0 built with ``FORCE_CUDA=1`` against torch 2.11+cu130,
 H100) that call, and ``get_compiler_version()``, segfault the process while
 the kernels themselves work. So we never call them: we ask the kernel. The
-first time a point op meets a device, mmcv's ``knn`` runs once on a
-one-point cloud there. A CPU-only build answers with mmcv's "implementation
+first time a point op meets a device, mmcv's own ``knn`` (its original
+forward, see :func:`.mmcv_cpu.mmcv_point_ops`) runs once on a one-point
+cloud there. A CPU-only build answers with mmcv's "implementation
 for device cuda not found" error, a build without kernels for this GPU's
 architecture with "no kernel image is available"; both mean "use the torch
 path". The answer is cached per device.
@@ -21,11 +22,12 @@ def _probe_knn(device: torch.device) -> Optional[str]:
     """Run mmcv's ``knn`` kernel on ``device``: None if it works, else why
     not."""
     try:
-        # mmcv's own function: ``mmcv.ops.knn`` may be the plugin's
-        # dispatcher (see mmcv_cpu.py), which would ask this probe again.
-        from mmcv.ops.knn import KNN
-        mmcv_knn = KNN.apply
-    except ImportError as e:  # mmcv-lite or a broken build
+        # mmcv's own forward, never the plugin's: ``KNN.forward`` may be
+        # the dispatching one of mmcv_cpu.py, which would answer through
+        # torch on any device and ask this probe again (recursion).
+        from .mmcv_cpu import mmcv_point_ops
+        mmcv_knn = mmcv_point_ops()['knn']
+    except (ImportError, AttributeError) as e:  # mmcv-lite, broken build
         return f'mmcv.ops does not import ({e})'
     try:
         if device.type == 'cuda' and device.index is None:
@@ -44,19 +46,27 @@ def _probe_knn(device: torch.device) -> Optional[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def mmcv_op_runs_on(device: Union[str, torch.device]) -> bool:
-    """Whether mmcv's compiled point ops run on ``device``.
-
-    Probes the kernel itself (see the module docstring) the first time it is
-    asked about a device and logs, once, why mmcv's ops are not used there.
-    Never calls ``mmcv.ops.get_compiling_cuda_version``.
-    """
-    device = torch.device(device)
+def _runs_on(device: torch.device) -> bool:
     reason = _probe_knn(device)
     if reason is not None and device.type == 'cuda':
         print_log(f'mmcv point ops do not run on {device} ({reason}); '
                   'using the torch implementations there', logger='current')
     return reason is None
+
+
+def mmcv_op_runs_on(device: Union[str, torch.device]) -> bool:
+    """Whether mmcv's compiled point ops run on ``device``.
+
+    Probes the kernel itself (see the module docstring) the first time it is
+    asked about a device (``'cuda:0'`` and ``torch.device('cuda', 0)`` are
+    one device; ``'cuda'`` is the current one, asked separately) and logs,
+    once, why mmcv's ops are not used there. Never calls
+    ``mmcv.ops.get_compiling_cuda_version``.
+    """
+    return _runs_on(torch.device(device))
+
+
+mmcv_op_runs_on.cache_clear = _runs_on.cache_clear
 
 
 def mmcv_cuda_ops_available() -> bool:

@@ -1,29 +1,19 @@
+"""The plugin's kNN entry point (DGCNN): mmcv's kernel on CUDA where it
+applies, else the package's one torch kNN,
+:func:`.torch_point_ops.knn_indices` (one distance formula,
+:func:`pairwise_sq_dist`, shared with ``torch_point_ops.knn``)."""
 from typing import Optional
 
-import torch
 from torch import Tensor
 
 from .dispatch import use_mmcv_op
+from .torch_point_ops import knn_indices, pairwise_sq_dist
+
+__all__ = ['knn', 'pairwise_sq_dist']
 
 # mmcv's CUDA knn kernel keeps the k nearest in registers and supports k < 100
 # on 3-d coordinates only.
 _MMCV_KNN_MAX_K = 100
-
-
-def pairwise_sq_dist(query: Tensor, support: Tensor) -> Tensor:
-    """Squared euclidean distances between two point sets.
-
-    Args:
-        query (Tensor): (B, M, C) points.
-        support (Tensor): (B, N, C) points.
-
-    Returns:
-        Tensor: (B, M, N) squared distances (clamped at 0).
-    """
-    inner = torch.bmm(query, support.transpose(1, 2))
-    dist = (query.pow(2).sum(-1, keepdim=True) - 2 * inner +
-            support.pow(2).sum(-1).unsqueeze(1))
-    return dist.clamp_min_(0)
 
 
 def knn(k: int,
@@ -33,9 +23,11 @@ def knn(k: int,
     """Indices of the k nearest support points of every query point.
 
     Works in any number of channels (DGCNN builds its graphs in feature
-    space). On CUDA tensors with 3 channels and ``k < 100`` it calls
-    ``mmcv.ops.knn``; elsewhere it runs a dense distance matrix and
-    ``torch.topk`` (which is also what DGCNN does on the GPU).
+    space). On CUDA tensors with 3 channels and ``k < 100`` it calls mmcv's
+    knn kernel; elsewhere :func:`.torch_point_ops.knn_indices` (one GEMM
+    of distances, :func:`pairwise_sq_dist`, and ``torch.topk``; ties by
+    lowest index). The two can differ only among exactly equal distances
+    and float32 near-ties (see :mod:`.torch_point_ops`).
 
     Args:
         k (int): Number of neighbours (the query itself counts when it is
@@ -53,8 +45,9 @@ def knn(k: int,
         query = support
     if support.dim() != 3 or query.dim() != 3 or \
             support.shape[-1] != query.shape[-1]:
-        raise ValueError('knn expects support (B, N, C) and query (B, M, C), '
-                         f'got {tuple(support.shape)} and {tuple(query.shape)}')
+        raise ValueError(
+            'knn expects support (B, N, C) and query (B, M, C), '
+            f'got {tuple(support.shape)} and {tuple(query.shape)}')
     if k > support.shape[1]:
         raise ValueError(f'knn: k={k} is larger than the number of support '
                          f'points N={support.shape[1]}')
@@ -66,9 +59,10 @@ def knn(k: int,
         raise RuntimeError('knn(use_mmcv=True) needs CUDA tensors with 3 '
                            'channels, k < 100 and mmcv built with CUDA ops')
     if use_mmcv:
-        from mmcv.ops.knn import KNN
-        idx = KNN.apply(k, support.contiguous().float(),
-                        query.contiguous().float())  # (B, k, M) int32
+        # mmcv's own autograd Function, whatever the plugin patched.
+        from .mmcv_cpu import mmcv_point_ops
+        idx = mmcv_point_ops()['knn'](k, support.contiguous().float(),
+                                      query.contiguous().float(),
+                                      False)  # (B, k, M) int32
         return idx.transpose(1, 2).long().contiguous()
-    dist = pairwise_sq_dist(query, support)
-    return dist.topk(k, dim=-1, largest=False, sorted=True)[1]
+    return knn_indices(k, support, query)

@@ -7,6 +7,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from mmengine.registry import init_default_scope
 
 from pointmcd_plugin.datasets import (ModelNet40HDF5Dataset,
                                       ModelNet40ResampledDataset,
@@ -23,6 +24,13 @@ from .test_shapenet_part import REAL_SYNSETS, write_shapenetpart
 
 # Text layouts list their point files; LoadShapePoints reads them.
 LOAD = [dict(type='LoadShapePoints')]
+
+
+@pytest.fixture(autouse=True)
+def mmdet3d_scope():
+    """Pipelines are built in the default scope (configs set
+    ``default_scope = 'mmdet3d'``), so the file also runs on its own."""
+    init_default_scope('mmdet3d')
 
 
 @pytest.mark.parametrize('dataset', [

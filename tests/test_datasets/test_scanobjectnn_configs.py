@@ -73,21 +73,24 @@ def test_pointmcd_config_distils_from_a_cache_of_its_split(tmp_path):
     cache = str(tmp_path / 'knowledge_train.npy')
     meta = dict(dataset_type=cfg.dataset_type, data_root=root,
                 split='train', views='modelnet40_12')
-    TeacherKnowledgeCache.write(cache, np.random.rand(NUM, 12, 512), ids,
-                                **meta)
+    knowledge = np.random.default_rng(1).random((NUM, 12, 512),
+                                                np.float32)
+    TeacherKnowledgeCache.write(cache, knowledge, ids, **meta)
     for t in ds.pipeline:
         if t['type'] == 'LoadTeacherKnowledge':
             t['cache'] = cache
             t['expect']['data_root'] = root
     dataset = DATASETS.build(ds)
-    sample = dataset[0]
+    sample = dataset[1]
     assert sample['data_samples'].visibility.shape == (1024, 12)
-    assert sample['data_samples'].teacher_descriptors.shape == (12, 512)
+    # The descriptors are the cache's row of this very shape.
+    np.testing.assert_array_equal(
+        np.asarray(sample['data_samples'].teacher_descriptors), knowledge[1])
     model = MODELS.build(cfg.model)
     data = model.data_preprocessor(
         pseudo_collate([dataset[i] for i in range(2)]), True)
     losses = model.loss(**data)
-    assert set(losses) == {'loss', 'loss_distill'}
+    assert set(losses) == {'loss_cls', 'loss_distill'}
     assert all(torch.isfinite(v) for v in losses.values())
     # A cache of the test split is refused.
     TeacherKnowledgeCache.write(cache, np.random.rand(NUM, 12, 512), ids,

@@ -109,14 +109,18 @@ def test_list_valued_student_losses_are_scaled_item_by_item():
     parts = [torch.tensor(1.0), torch.tensor(3.0)]
     model.student.loss = lambda inputs, samples: (
         model.student.backbone(inputs['points']),
-        dict(loss_parts=list(parts), acc=torch.tensor(0.5)))[1]
+        dict(loss_parts=list(parts), acc=torch.tensor(0.5),
+             loss_feat_transform=torch.tensor(2.0)))[1]
     losses = model(**data, mode='loss')
+    # A regulariser with its own weight is not scaled.
+    torch.testing.assert_close(losses['loss_feat_transform'],
+                               torch.tensor(2.0))
     torch.testing.assert_close(losses['loss_parts'],
                                [torch.tensor(0.25), torch.tensor(0.75)])
     torch.testing.assert_close(losses['acc'], torch.tensor(0.5))
     total, log_vars = model.parse_losses(losses)
     torch.testing.assert_close(
-        total, torch.tensor(1.0) + losses['loss_distill'])
+        total, torch.tensor(3.0) + losses['loss_distill'])
     torch.testing.assert_close(log_vars['loss'], total)
 
 

@@ -44,7 +44,7 @@ def test_pointnet2_classifier_trains_and_predicts_on_cpu():
     assert [f.shape[-1] for f in feats['sa_features'][1:]] == [256, 64]
     assert model.extract_feat(data['inputs'])[0].shape == (B, 1024)
     losses = model.loss(**data)
-    losses['loss'].backward()
+    losses['loss_cls'].backward()
     assert model.backbone.SA_modules[0].mlps[0][0].conv.weight.grad \
         .abs().sum() > 0
     model.eval()
@@ -81,7 +81,7 @@ def test_distiller_pools_pointnet2_anchors_with_their_visibility():
     model.vafp.register_forward_hook(
         lambda m, args, out: seen.update(args=args, out=out))
     losses = model.loss(**data)
-    assert set(losses) == {'loss', 'loss_distill'}
+    assert set(losses) == {'loss_cls', 'loss_distill'}
     feats, visibility, indices = seen['args']
     rec = model.recorder.output
     assert feats.shape == (B, 64, 256)  # (B, M anchors, C), channels last
@@ -114,10 +114,11 @@ def test_distillation_loss_decreases_with_a_pointnet2_student():
     # Adam: the mean L1 over B x K x D gives SGD tiny steps on one batch.
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     history = []
-    for _ in range(12):
+    for _ in range(8):
         losses = model.loss(**data)
         opt.zero_grad()
         sum(losses.values()).backward()
         opt.step()
         history.append(losses['loss_distill'].item())
+    # Measured: 0.67 of the first loss after 8 steps (0.55 after 12).
     assert history[-1] < 0.8 * history[0], history

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from pointmcd_plugin.ops import knn, mmcv_cuda_ops_available
+from pointmcd_plugin.ops import torch_point_ops as T
 
 
 def brute_force_knn(support: np.ndarray, query: np.ndarray, k: int):
@@ -31,6 +32,25 @@ def test_knn_self_query_includes_self_first():
     assert torch.equal(idx[0, :, 0], torch.arange(100))
 
 
+def test_knn_is_the_one_torch_knn():
+    """The plugin's knn and mmcv's knn layout share one implementation:
+    same indices (DGCNN's feature space included), ties by lowest index,
+    no autograd graph."""
+    g = torch.Generator().manual_seed(1)
+    for channels in (3, 64):
+        feats = torch.randn(2, 200, channels, generator=g,
+                            requires_grad=True)
+        idx = knn(20, feats)
+        assert not idx.requires_grad
+        assert torch.equal(idx, T.knn_indices(20, feats))
+        assert torch.equal(idx, T.knn(20, feats).transpose(1, 2).long())
+        assert torch.equal(idx, T.knn(20, feats.transpose(1, 2), None,
+                                      True).transpose(1, 2).long())
+    # Exact duplicates (ReLU features, repeated points): lowest index first.
+    pts = torch.tensor([[[0., 0], [1, 0], [0, 0], [1, 0], [5, 5]]])
+    assert knn(4, pts).tolist()[0][:2] == [[0, 2, 1, 3], [1, 3, 0, 2]]
+
+
 def test_knn_rejects_bad_input():
     with pytest.raises(ValueError, match='larger than the number'):
         knn(10, torch.rand(1, 5, 3))
@@ -46,6 +66,11 @@ def test_knn_mmcv_cuda_matches_torch():
     support = torch.rand(2, 512, 3, device='cuda')
     a = knn(20, support, use_mmcv=True)
     b = knn(20, support, use_mmcv=False)
+    assert a.dtype == b.dtype == torch.int64
     da = torch.gather(torch.cdist(support, support), 2, a)
     db = torch.gather(torch.cdist(support, support), 2, b)
     torch.testing.assert_close(da, db)
+    # By default 3-d CUDA points go to mmcv, feature space to torch.
+    assert torch.equal(knn(20, support), a)
+    feats = torch.rand(2, 512, 16, device='cuda')
+    assert torch.equal(knn(20, feats), T.knn_indices(20, feats))

@@ -18,7 +18,8 @@ from PIL import Image
 
 from pointmcd_plugin.geometry import normalize_normals
 
-from ..fileio import read_bytes, read_text_rows
+from ..fileio import (first_non_finite, format_row, read_bytes,
+                      read_text_rows)
 from ..knowledge import TeacherKnowledgeCache
 
 XYZ = ('x', 'y', 'z')
@@ -71,10 +72,49 @@ class FileLoader(BaseTransform):
         return f'{type(self).__name__}(backend_args={self.backend_args})'
 
 
+def sample_name(results: Dict) -> str:
+    """Which sample ``results`` is, for per-sample errors and warnings:
+    ``sample <sample_idx> (<shape_id>, <pts_path>)`` with those it has
+    (HDF5 shape ids without an id file name the shard and row)."""
+    idx = results.get('sample_idx')
+    head = 'sample' if idx is None else f'sample {idx}'
+    details = [str(results[k]) for k in ('shape_id', 'pts_path')
+               if results.get(k) is not None]
+    if details:
+        return f'{head} ({", ".join(details)})'
+    return head if idx is not None else \
+        'a sample without sample_idx, shape_id or pts_path'
+
+
 def _require(results: Dict, key: str, transform: str, hint: str):
     if key not in results:
-        raise KeyError(f'{transform} needs results[{key!r}]: {hint}')
+        raise KeyError(f'{transform} needs results[{key!r}] '
+                       f'({sample_name(results)} has none): {hint}')
     return results[key]
+
+
+def _check_finite_rows(rows: np.ndarray, columns: Sequence[str],
+                       used: Sequence[str], path: str, source: str) -> None:
+    """The ``used`` columns of a point file's rows are finite, else an
+    error naming the file, the first bad row (1-based) and what is bad."""
+    at = [columns.index(c) for c in used]
+    bad = first_non_finite(rows[:, at])
+    if bad is None:
+        return
+    (r, ), count = bad
+    wrong = {c for c, v in zip(used, rows[r, at]) if not np.isfinite(v)}
+    kinds = [kind for kind, names in (('coordinates', XYZ),
+                                      ('normals', NORMALS),
+                                      ('part label', (PART, )))
+             if wrong & set(names)]
+    kinds += sorted(wrong - set(XYZ + NORMALS + (PART, )))
+    where = f' ({source})' if source else ''
+    raise ValueError(
+        f'{path}: row {r + 1} of {len(rows)} has non-finite '
+        f'{" and ".join(kinds)}: "{" ".join(columns)}" = '
+        f'{format_row(rows[r])} (non-finite rows: {count}). The file is '
+        f'corrupt: download the shape again or leave it out of the split'
+        f'{where}')
 
 
 @TRANSFORMS.register_module()
@@ -86,6 +126,8 @@ class LoadShapePoints(FileLoader):
     (P, C) float32 with the format's ``channels`` (normals scaled to unit
     length, zero normals kept) and, when the file has a ``part`` column,
     ``pts_part_label`` (P,) int64, checked against the allowed part ids.
+    A NaN or inf in a column it keeps is an error naming the file and the
+    row.
 
     Args:
         backend_args (dict, optional): ``mmengine.fileio`` backend.
@@ -102,6 +144,8 @@ class LoadShapePoints(FileLoader):
         if fmt['num_rows'] is not None and len(rows) < fmt['num_rows']:
             raise ValueError(f'{path}: {len(rows)} rows, fewer than '
                              f'num_points={fmt["num_rows"]}')
+        used = list(fmt['channels']) + ([PART] if PART in columns else [])
+        _check_finite_rows(rows, columns, used, path, fmt['source'])
         points = rows[:, [columns.index(c) for c in fmt['channels']]]
         if set(NORMALS) <= set(fmt['channels']):
             at = fmt['channels'].index('nx')
@@ -145,7 +189,7 @@ class LoadMultiViewImages(FileLoader):
             views.append(img)
         shapes = {v.shape for v in views}
         if len(shapes) != 1:
-            raise ValueError(f'{results.get("shape_id")}: views of different '
+            raise ValueError(f'{sample_name(results)}: views of different '
                              f'sizes {sorted(shapes)} in {paths[0]} ...')
         results['img'] = views
         results['num_views'] = len(views)
@@ -175,7 +219,7 @@ class LoadViewVisibility(FileLoader):
         if 'points' in results and len(vis) != len(results['points']):
             raise ValueError(f'{path}: {len(vis)} visibility rows for the '
                              f'{len(results["points"])} points of '
-                             f'{results.get("pts_path", "the sample")}')
+                             f'{sample_name(results)}')
         results['visibility'] = vis > 0.5
         return results
 
@@ -271,7 +315,7 @@ class LoadTeacherKnowledge(BaseTransform):
         num_views = self.num_views or results.get('num_views')
         if num_views is not None and len(desc) != num_views:
             raise ValueError(f'{where}: {len(desc)} view descriptors for '
-                             f'sample {results.get("shape_id")}, expected '
+                             f'{sample_name(results)}, expected '
                              f'{num_views}')
         results['teacher_descriptors'] = np.asarray(desc, dtype=np.float32)
         return results

@@ -22,22 +22,43 @@ from pointmcd_plugin.geometry import (MultiViewCameras, auto_splat_radius,
                                       shade, unit_sphere_frame, zbuffer,
                                       zbuffer_visibility)
 
+from ..fileio import first_non_finite, format_row
+from .loading import sample_name
+
 # Key of ``results`` under which the multi-view transforms of a pipeline
 # share what they computed for the current points (packers drop it).
 GEOMETRY_KEY = '_view_geometry'
 
 
-def point_array(points) -> np.ndarray:
+def point_array(points, results: Optional[Dict] = None) -> np.ndarray:
     """(N, C) numpy array of ``results['points']``: a numpy array or an
-    mmdet3d ``BasePoints`` (whose ``tensor`` holds the channels)."""
+    mmdet3d ``BasePoints`` (whose ``tensor`` holds the channels).
+    ``results`` names the sample in the error."""
     if hasattr(points, 'tensor'):
         return points.tensor.numpy()
     if isinstance(points, np.ndarray) and points.ndim == 2 and \
             points.shape[1] >= 3:
         return points
-    raise TypeError('expected results["points"] as an (N, C >= 3) numpy '
-                    'array or mmdet3d BasePoints, got '
+    which = '' if results is None else f' of {sample_name(results)}'
+    raise TypeError(f'expected results["points"]{which} as an (N, C >= 3) '
+                    'numpy array or mmdet3d BasePoints, got '
                     f'{type(points).__name__} {getattr(points, "shape", "")}')
+
+
+def require_finite(values: np.ndarray, what: str, results: Dict,
+                   transform: str) -> None:
+    """(N, 3) ``values`` of the current points are finite, else an error
+    naming the transform, the sample and the first bad point row. (The
+    loaders refuse such files; this catches other sources, where scipy's
+    and the renderer's own failures would name nothing.)"""
+    bad = first_non_finite(values)
+    if bad is None:
+        return
+    (row, ), count = bad
+    raise ValueError(f'{transform}: {sample_name(results)} has non-finite '
+                     f'{what} at point row {row} (0-based): '
+                     f'{format_row(values[row])} (non-finite points: '
+                     f'{count})')
 
 
 class SharedViewGeometry:
@@ -59,13 +80,17 @@ class SharedViewGeometry:
         self._projections: Dict[tuple, Tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
-    def of(cls, results: Dict, normalize: bool) -> 'SharedViewGeometry':
-        """The shared geometry of ``results['points']``, computed once."""
-        xyz = point_array(results['points'])[:, :3]
+    def of(cls, results: Dict, normalize: bool,
+           transform: str = 'SharedViewGeometry') -> 'SharedViewGeometry':
+        """The shared geometry of ``results['points']``, computed once
+        (non-finite coordinates are an error naming ``transform`` and the
+        sample)."""
+        xyz = point_array(results['points'], results)[:, :3]
         geo = results.get(GEOMETRY_KEY)
         if not (isinstance(geo, cls) and geo.normalize == normalize
                 and geo.raw.shape == xyz.shape
                 and np.array_equal(geo.raw, xyz)):
+            require_finite(xyz, 'coordinates', results, transform)
             geo = cls(xyz, normalize)
             results[GEOMETRY_KEY] = geo
         return geo
@@ -125,7 +150,11 @@ class ComputeViewVisibility(BaseTransform):
             warns (once per transform and worker) about samples whose
             normals look inconsistent; ``'auto'`` culls only samples whose
             normals look consistent (see ``max_flipped_normals``);
-            ``False`` (default) never culls.
+            ``False`` (default) never culls. Points with a zero normal (no
+            orientation known) are never culled; a sample with no normal
+            to judge (all zero) is not culled, with a warning (once per
+            transform and worker). Non-finite normals are an error naming
+            the sample.
         max_flipped_normals (float): A sample's normals look inconsistent
             when more than this fraction of points have a normal pointing
             against their nearest neighbour's (:func:`normal_flip_fraction`;
@@ -161,14 +190,20 @@ class ComputeViewVisibility(BaseTransform):
         self.hpr_radius_factor = hpr_radius_factor
         self.normalize = normalize
         self._warned_flipped = False
+        self._warned_unjudged = False
 
     def transform(self, results: Dict) -> Dict:
-        points = point_array(results['points'])
-        if self.cull_backfaces and points.shape[1] < 6:
-            raise ValueError(f'ComputeViewVisibility(cull_backfaces='
-                             f'{self.cull_backfaces!r}) needs normals in '
-                             'points[:, 3:6]')
-        geo = SharedViewGeometry.of(results, self.normalize)
+        points = point_array(results['points'], results)
+        name = f'ComputeViewVisibility(cull_backfaces=' \
+            f'{self.cull_backfaces!r})'
+        if self.cull_backfaces:
+            if points.shape[1] < 6:
+                raise ValueError(f'{name} needs normals in points[:, 3:6]; '
+                                 f'{sample_name(results)} has '
+                                 f'{points.shape[1]} channels')
+            require_finite(points[:, 3:6], 'normals', results, name)
+        geo = SharedViewGeometry.of(results, self.normalize,
+                                    'ComputeViewVisibility')
         cams = self.cameras
         if self.method == 'zbuffer':
             uv, depth = geo.project(cams)
@@ -192,22 +227,35 @@ class ComputeViewVisibility(BaseTransform):
     def _normals_fit_culling(self, geo: SharedViewGeometry,
                              normals: np.ndarray, results: Dict) -> bool:
         """Whether to cull this sample's back faces; warns or skips when
-        its normals look inconsistently oriented."""
+        its normals look inconsistently oriented, and skips (warning once)
+        a sample whose normals cannot be judged (all zero: none known;
+        zero normals are never culled anyway)."""
         flipped = normal_flip_fraction(geo.xyz, normals,
                                        geo.nearest_neighbours()[1])
+        if np.isnan(flipped):
+            if not self._warned_unjudged:
+                self._warned_unjudged = True
+                print_log(
+                    f'ComputeViewVisibility(cull_backfaces='
+                    f'{self.cull_backfaces!r}): {sample_name(results)} has '
+                    'no normals to judge (every normal, or every '
+                    'nearest-neighbour pair, has a zero vector: a release '
+                    'without normals?), so its back faces are not culled. '
+                    'Warned once.', logger='current', level=logging.WARNING)
+            return False
         if flipped <= self.max_flipped_normals:
             return True
         if self.cull_backfaces == 'auto':
             return False
         if not self._warned_flipped:
             self._warned_flipped = True
-            name = results.get('shape_id', results.get('sample_idx'))
             print_log(
                 f'ComputeViewVisibility(cull_backfaces=True): {flipped:.0%} '
-                f'of the normals of sample {name} point against their '
-                'nearest neighbour\'s (inconsistently oriented normals), so '
-                'culling hides visible surface. Use cull_backfaces=\'auto\' '
-                '(cull only consistent samples) or False. Warned once.',
+                f'of the normals of {sample_name(results)} point against '
+                'their nearest neighbour\'s (inconsistently oriented '
+                'normals), so culling hides visible surface. Use '
+                'cull_backfaces=\'auto\' (cull only consistent samples) or '
+                'False. Warned once.',
                 logger='current', level=logging.WARNING)
         return True
 
@@ -296,16 +344,20 @@ class RenderPointViews(BaseTransform):
         return int(radius), int(fill)
 
     def transform(self, results: Dict) -> Dict:
-        points = point_array(results['points'])
+        points = point_array(results['points'], results)
         normals = None
         if self.shading == 'normal':
             if points.shape[1] < 6:
                 raise ValueError(
                     "RenderPointViews(shading='normal') needs normals in "
-                    'points[:, 3:6]: load them (load_normals=True) or use '
-                    "shading='depth'")
+                    f'points[:, 3:6] ({sample_name(results)} has '
+                    f'{points.shape[1]} channels): load them '
+                    "(load_normals=True) or use shading='depth'")
             normals = points[:, 3:6]
-        geo = SharedViewGeometry.of(results, self.normalize)
+            require_finite(normals, 'normals', results,
+                           "RenderPointViews(shading='normal')")
+        geo = SharedViewGeometry.of(results, self.normalize,
+                                    'RenderPointViews')
         uv, depth = geo.project(self.cameras)
         radius, fill = self.radii(geo)
         zbuf, owner = zbuffer(uv, depth, self.cameras.image_size, radius,

@@ -16,6 +16,8 @@ from mmdet3d.registry import TRANSFORMS
 
 from pointmcd_plugin.geometry import normalize_normals, unit_sphere_frame
 
+from .loading import sample_name
+
 # Keys of ``results`` whose first axis indexes points; every transform that
 # reorders or subsamples points applies the same indices to all of them.
 POINTWISE_KEYS = ('points', 'pts_part_label', 'visibility')
@@ -90,8 +92,8 @@ class SamplePoints(BaseTransform):
         n = len(results['points'])
         if n < self.num_points and self.method != 'random':
             raise ValueError(
-                f'SamplePoints: sample {results.get("sample_idx")} has {n} '
-                f'points, fewer than num_points={self.num_points}')
+                f'SamplePoints: {sample_name(results)} has {n} points, '
+                f'fewer than num_points={self.num_points}')
         if self.method == 'first':
             idx = np.arange(self.num_points)
         elif self.method == 'random':
@@ -211,7 +213,7 @@ class RandomRotatePoints(BaseTransform):
         bound = [k for k in VIEW_BOUND_KEYS if k in results]
         if bound:
             raise ValueError(
-                f'RandomRotatePoints: sample {results.get("sample_idx")} '
+                f'RandomRotatePoints: {sample_name(results)} '
                 f'already carries {bound}, which describe the un-rotated '
                 'shape from fixed cameras; rotate before the multi-view '
                 'transforms (ComputeViewVisibility, RenderPointViews) '

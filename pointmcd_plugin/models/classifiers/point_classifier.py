@@ -22,6 +22,15 @@ class PointClassifier(BaseModel):
     ``sa_indices``); a ``neck`` (e.g. :class:`GlobalSANeck`) then turns its
     output into the global feature.
 
+    ``loss`` returns the head's losses with its ``loss`` renamed
+    ``loss_cls`` (mmengine's ``parse_losses`` logs the total of all
+    entries named ``*loss*`` as ``loss``; a part named ``loss`` would
+    replace that total in the logs, though not in the optimised loss),
+    plus the backbone's own regularisers when it has a
+    ``regularizer_losses(feats)`` method (e.g. ``loss_feat_transform`` of
+    a :class:`PointNetEncoder` with ``feature_transform=True``, weighted by
+    its ``feature_transform_reg_weight``).
+
     Args:
         backbone (dict): Point encoder config; its forward takes the
             (B, N, 3 + C) points and returns a dict, with ``point_feats``
@@ -50,7 +59,8 @@ class PointClassifier(BaseModel):
         self.neck = MODELS.build(neck) if neck is not None else None
         self.head = MODELS.build(head)
 
-    def extract_point_feat(self, inputs: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    def extract_point_feat(self,
+                           inputs: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """Run the encoder on ``inputs['points']`` (B, N, C).
 
         Returns the encoder's dict (``point_feats`` (B, N, C') and
@@ -61,7 +71,11 @@ class PointClassifier(BaseModel):
 
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor]:
         """Global feature as the one-element tuple mmpretrain heads take."""
-        feats = self.extract_point_feat(inputs)
+        return self._global_feat(self.extract_point_feat(inputs))
+
+    def _global_feat(self, feats: Dict) -> Tuple[Tensor]:
+        """(B, G) global feature, as a one-element tuple, of the encoder's
+        output ``feats``."""
         if self.neck is not None:
             return (self.neck(feats), )
         if not isinstance(feats, dict) or 'global_feat' not in feats:
@@ -90,7 +104,23 @@ class PointClassifier(BaseModel):
 
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: List[DataSample]) -> Dict[str, Tensor]:
-        return self.head.loss(self.extract_feat(inputs), data_samples)
+        """``loss_cls`` (the head's ``loss``), the head's other entries,
+        and the backbone's ``regularizer_losses``; the encoder runs once."""
+        feats = self.extract_point_feat(inputs)
+        losses = {
+            'loss_cls' if key == 'loss' else key: value
+            for key, value in self.head.loss(self._global_feat(feats),
+                                             data_samples).items()
+        }
+        regularizers = getattr(self.backbone, 'regularizer_losses', None)
+        if regularizers is not None:
+            for key, value in regularizers(feats).items():
+                if key in losses:
+                    raise KeyError(
+                        f'PointClassifier: the backbone regulariser {key!r} '
+                        f'collides with a head entry ({sorted(losses)})')
+                losses[key] = value
+        return losses
 
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[List[DataSample]] = None

@@ -1,7 +1,7 @@
 """One distiller for every student: PointMCD's multi-view cross-modal
 distillation around any registered model with ``loss`` / ``predict``."""
 import logging
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmdet3d.registry import MODELS
@@ -112,6 +112,10 @@ class PointMCDDistiller(BaseModel):
         index_key (str, optional): Key of the (B, M) indices of the
             features' points into the input points.
         task_loss_weight (float): Scale of the student's own losses.
+        unscaled_losses (Sequence[str]): Student losses left unscaled:
+            regularisers with a weight of their own (PointNet's feature
+            transform regulariser, 0.001, as the authors add it beside
+            0.1 x the task loss).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -127,6 +131,7 @@ class PointMCDDistiller(BaseModel):
                  channels_first: bool = False,
                  index_key: Optional[str] = None,
                  task_loss_weight: float = 0.1,
+                 unscaled_losses: Sequence[str] = ('loss_feat_transform', ),
                  init_cfg: Optional[Dict] = None) -> None:
         student = MODELS.build(student)
         super().__init__(data_preprocessor=student.data_preprocessor,
@@ -140,6 +145,7 @@ class PointMCDDistiller(BaseModel):
         self.channels_first = channels_first
         self.index_key = index_key
         self.task_loss_weight = task_loss_weight
+        self.unscaled_losses = tuple(unscaled_losses)
         # A list, not a submodule: see the class docstring.
         self._teacher: List[nn.Module] = []
         if teacher is not None:
@@ -204,8 +210,11 @@ class PointMCDDistiller(BaseModel):
              data_samples: List) -> Dict[str, Tensor]:
         with self.recorder:
             losses = self.student.loss(inputs, data_samples)
-        losses = {k: self._scaled(v) if 'loss' in k else v
-                  for k, v in losses.items()}
+        losses = {
+            k: self._scaled(v)
+            if 'loss' in k and k not in self.unscaled_losses else v
+            for k, v in losses.items()
+        }
         feats, indices = self._recorded_features()
         visibility = _field(data_samples, 'visibility',
                             '(N, K) bool visible points per view, from '

@@ -1,4 +1,6 @@
-from .dgcnn import DGCNNEncoder
-from .pointnet import PointNetEncoder
+from .dgcnn import DGCNNEncoder, EdgeConv
+from .pointnet import (PointNetEncoder, TransformNet,
+                       feature_transform_regularizer)
 
-__all__ = ['DGCNNEncoder', 'PointNetEncoder']
+__all__ = ['DGCNNEncoder', 'EdgeConv', 'PointNetEncoder', 'TransformNet',
+           'feature_transform_regularizer']
