@@ -6,25 +6,14 @@
 _base_ = ['./dgcnn_scanobjectnn.py', './_base_/pointmcd/cls_distill.py']
 
 knowledge = 'work_dirs/teacher_mobilenetv2_scanobjectnn/knowledge_train.npy'
-model = dict(
-    _delete_=True,
-    type='pointmcd_plugin.PointMCDDistiller',
-    student={{_base_.model}},
-    vafp={{_base_.vafp}},
-    distill_loss={{_base_.distill_loss}},
-    task_loss_weight={{_base_.task_loss_weight}})
-
+model = dict(_base_.distiller, _delete_=True, student=_base_.model)
 train_pipeline = [
-    dict(type='SamplePoints', num_points={{_base_.num_points}},
-         method='first'),
-    dict(type='RandomScaleShiftPoints', scale_range=(2. / 3., 3. / 2.),
-         shift_range=0.2),
-    {{_base_.visibility}},
-    dict(type='LoadTeacherKnowledge', cache=knowledge,
-         expect=dict(dataset_type={{_base_.dataset_type}},
-                     data_root={{_base_.data_root}}, split='train',
-                     views={{_base_.distill_views}})),
-    dict(type='ShufflePoints'),
-    dict(type='PackPointInputs'),
+    *_base_.train_pipeline[:-2],  # SamplePoints, RandomScaleShiftPoints
+    _base_.visibility,
+    dict(_base_.load_knowledge, cache=knowledge,
+         expect=dict(_base_.load_knowledge.expect,
+                     dataset_type=_base_.dataset_type,
+                     data_root=_base_.data_root)),
+    *_base_.train_pipeline[-2:],  # ShufflePoints, PackPointInputs
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

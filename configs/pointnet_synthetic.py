@@ -9,7 +9,6 @@ model = dict(head=dict(num_classes=12))
 max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min_ratio=0.01,
-         by_epoch=True, begin=0, end=max_epochs)
+    dict(_base_.param_scheduler[0], T_max=max_epochs, end=max_epochs)
 ]
 train_dataloader = dict(batch_size=32)

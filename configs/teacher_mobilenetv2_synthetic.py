@@ -10,10 +10,11 @@
 # which may flatter PointMCD (extra labelled data, not only another
 # modality); teacher_mobilenetv2_synthetic_own.py is the teacher trained on
 # the students' own labelled shapes only. Its knowledge
-# of the students' training split is then exported:
+# of the students' training split is then exported (the work dir stands
+# for the checkpoint its last_checkpoint file names, the last one saved):
 #   python tools/export_teacher_knowledge.py \
 #       configs/teacher_mobilenetv2_synthetic.py \
-#       work_dirs/teacher_mobilenetv2_synthetic/epoch_8.pth --split train \
+#       work_dirs/teacher_mobilenetv2_synthetic --split train \
 #       --out work_dirs/teacher_mobilenetv2_synthetic/knowledge_train.npy
 _base_ = [
     './_base_/datasets/synthetic_cls.py',
@@ -24,20 +25,12 @@ _base_ = [
 image_size = 64
 render = dict(type='RenderPointViews', views='modelnet40_12',
               image_size=image_size)
+# The points' pipelines with the rendering before PackPointInputs, in
+# place of ShufflePoints in training.
 train_pipeline = [
-    dict(type='SamplePoints', num_points={{_base_.num_points}},
-         method='first'),
-    dict(type='RandomScaleShiftPoints', scale_range=(2. / 3., 3. / 2.),
-         shift_range=0.2),
-    render,
-    dict(type='PackPointInputs'),
+    *_base_.train_pipeline[:-2], render, _base_.train_pipeline[-1]
 ]
-test_pipeline = [
-    dict(type='SamplePoints', num_points={{_base_.num_points}},
-         method='first'),
-    render,
-    dict(type='PackPointInputs'),
-]
+test_pipeline = [*_base_.test_pipeline[:-1], render, _base_.test_pipeline[-1]]
 pretrain_generate = dict(
     seed=1, num_train_per_class=100, num_val_per_class=0,
     num_test_per_class=1, num_points=2048)
@@ -60,7 +53,7 @@ model = dict(
 max_epochs = 8
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5,
-         by_epoch=True, begin=0, end=max_epochs)
+    dict(_base_.param_scheduler[0], T_max=max_epochs, eta_min=1e-5,
+         end=max_epochs)
 ]
 train_cfg = dict(max_epochs=max_epochs)

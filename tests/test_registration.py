@@ -1,10 +1,14 @@
 """Importing the plugin registers every component in the mmdet3d scope."""
+import os.path as osp
+
 from mmdet3d.registry import (DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS,
                               VISUALIZERS)
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
 
 import pointmcd_plugin  # noqa: F401
+
+from .conftest import REPO_ROOT
 
 EXPECTED = {
     MODELS: ['PointClassifier', 'PointDataPreprocessor', 'DGCNNEncoder',
@@ -42,7 +46,8 @@ def test_components_are_registered_in_mmdet3d_registries():
 
 
 def test_configs_load_with_upstream_base_and_custom_imports():
-    cfg = Config.fromfile('configs/dgcnn_synthetic.py')
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs',
+                                   'dgcnn_synthetic.py'))
     assert cfg.default_scope == 'mmdet3d'
     assert cfg.custom_imports['imports'] == ['pointmcd_plugin']
     # Inherited from mmdet3d::_base_/default_runtime.py

@@ -190,15 +190,27 @@ def run_options(row: Row, cfg=None) -> Dict:
     return options
 
 
+# The parts of a resolved config that decide what a run trains and how it
+# is evaluated; top-level helper values (num_points, knowledge, ...) only
+# feed these, and work_dir / launcher do not change the result.
+RUN_KEYS = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader',
+            'val_evaluator', 'test_evaluator', 'optim_wrapper',
+            'param_scheduler', 'train_cfg', 'val_cfg', 'test_cfg',
+            'randomness', 'default_hooks', 'custom_hooks', 'runner_type',
+            'auto_scale_lr', 'load_from', 'custom_imports', 'default_scope')
+
+
 def config_digest(config: str, options: Dict, seed: int) -> str:
-    """SHA-256 of the resolved config of a run (its work_dir left out), so
-    a record made from another config is recognised as stale."""
+    """SHA-256 of what a run trains and evaluates (``RUN_KEYS`` of its
+    resolved config, seed and options applied), so a record made from
+    another config is not taken for this one, while a config rewritten to
+    resolve to the same run keeps its records."""
     from mmengine.config import Config
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(dict(options, **{'randomness.seed': seed}))
     resolved = cfg.to_dict()
-    resolved.pop('work_dir', None)
-    text = json.dumps(resolved, sort_keys=True, default=str)
+    run = {key: resolved.get(key) for key in RUN_KEYS}
+    text = json.dumps(run, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -247,3 +247,30 @@ def test_sample_points_errors_name_the_file_and_shape(tmp_path):
                        match=rf'RandomRotatePoints: sample 2 \({shape_id}\) '
                        'already carries'):
         h5[2]
+
+
+def test_non_finite_teacher_knowledge_is_refused_naming_cache_and_shape(
+        tmp_path):
+    from pointmcd_plugin.datasets.knowledge import TeacherKnowledgeCache
+    desc = np.ones((2, 3, 4), np.float32)
+    desc[1, 2, 0] = np.nan
+    cache = str(tmp_path / 'knowledge_train.npy')
+    TeacherKnowledgeCache.write(cache, desc, ['chair_0001', 'chair_0002'])
+    load = TRANSFORMS.build(dict(type='LoadTeacherKnowledge', cache=cache))
+    good = load(dict(sample_idx=0, shape_id='chair_0001'))
+    np.testing.assert_array_equal(good['teacher_descriptors'], desc[0])
+    with pytest.raises(ValueError, match=r'knowledge_train.npy: the teacher '
+                       r"descriptors of sample 1 \(chair_0002.*NaN or inf "
+                       r'\(view 2, 1 of 3 views\)'):
+        load(dict(sample_idx=1, shape_id='chair_0002'))
+
+
+def test_non_finite_visibility_rows_are_refused_naming_file_and_row(
+        tmp_path):
+    path = tmp_path / 'chair_0001_mvv.xyz'
+    path.write_text('1 0 1\n0 nan 1\n1 1 1\n')
+    load = TRANSFORMS.build(dict(type='LoadViewVisibility'))
+    with pytest.raises(ValueError, match=r'chair_0001_mvv.xyz: row 2 of the '
+                       r'visibility of .* is \(0, nan, 1\)'):
+        load(dict(vis_path=str(path), num_views=3, sample_idx=0,
+                  shape_id='chair_0001'))

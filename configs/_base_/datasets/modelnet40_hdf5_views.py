@@ -8,20 +8,12 @@ views = 'modelnet40_12'
 image_size = 224
 render = dict(type='RenderPointViews', views=views, image_size=image_size)
 
+# The points' pipelines with the rendering before PackPointInputs, in
+# place of ShufflePoints in training.
 train_pipeline = [
-    dict(type='SamplePoints', num_points={{_base_.num_points}},
-         method='first'),
-    dict(type='RandomScaleShiftPoints', scale_range=(2. / 3., 3. / 2.),
-         shift_range=0.2),
-    render,
-    dict(type='PackPointInputs'),
+    *_base_.train_pipeline[:-2], render, _base_.train_pipeline[-1]
 ]
-test_pipeline = [
-    dict(type='SamplePoints', num_points={{_base_.num_points}},
-         method='first'),
-    render,
-    dict(type='PackPointInputs'),
-]
+test_pipeline = [*_base_.test_pipeline[:-1], render, _base_.test_pipeline[-1]]
 train_dataloader = dict(
     batch_size=48,
     dataset=dict(load_normals=True, pipeline=train_pipeline))

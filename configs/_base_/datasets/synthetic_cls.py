@@ -15,15 +15,12 @@ synthetic_generate = dict(
 num_points = 512
 
 train_pipeline = [
-    dict(type='SamplePoints', num_points=num_points, method='first'),
-    dict(type='RandomScaleShiftPoints', scale_range=(2. / 3., 3. / 2.),
-         shift_range=0.2),
-    dict(type='ShufflePoints'),
-    dict(type='PackPointInputs'),
+    dict(_base_.train_pipeline[0], num_points=num_points),
+    *_base_.train_pipeline[1:]
 ]
 test_pipeline = [
-    dict(type='SamplePoints', num_points=num_points, method='first'),
-    dict(type='PackPointInputs'),
+    dict(_base_.test_pipeline[0], num_points=num_points),
+    *_base_.test_pipeline[1:]
 ]
 
 train_dataloader = dict(

@@ -1,5 +1,6 @@
 # The PointMCD teacher schedule: Adam, lr 1e-4 annealed (cosine, per
-# epoch) to 1e-6, 128 epochs.
+# epoch) to 1e-6, 128 epochs (another max_epochs re-points train_cfg and
+# the scheduler, as in cls_sgd_cosine.py).
 max_epochs = 128
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='Adam', lr=1e-4))

@@ -220,6 +220,12 @@ class LoadViewVisibility(FileLoader):
             raise ValueError(f'{path}: {len(vis)} visibility rows for the '
                              f'{len(results["points"])} points of '
                              f'{sample_name(results)}')
+        bad = first_non_finite(vis)
+        if bad is not None:
+            raise ValueError(
+                f'{path}: row {bad[0][0] + 1} of the visibility of '
+                f'{sample_name(results)} is {format_row(vis[bad[0]])} '
+                f'({bad[1]} rows with NaN or inf); expected 0/1 per view')
         results['visibility'] = vis > 0.5
         return results
 
@@ -317,7 +323,15 @@ class LoadTeacherKnowledge(BaseTransform):
             raise ValueError(f'{where}: {len(desc)} view descriptors for '
                              f'{sample_name(results)}, expected '
                              f'{num_views}')
-        results['teacher_descriptors'] = np.asarray(desc, dtype=np.float32)
+        desc = np.asarray(desc, dtype=np.float32)
+        bad = first_non_finite(desc)
+        if bad is not None:
+            raise ValueError(
+                f'{where}: the teacher descriptors of {sample_name(results)} '
+                f'hold NaN or inf (view {bad[0][0]}, {bad[1]} of '
+                f'{len(desc)} views); re-export the knowledge from a '
+                'teacher whose checkpoint is finite')
+        results['teacher_descriptors'] = desc
         return results
 
     def __repr__(self) -> str:
