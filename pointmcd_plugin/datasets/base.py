@@ -127,6 +127,11 @@ class ShapeDataset(BaseDataset):
                                 **self.val_holdout)
             keep = self.split == 'val'
             data_list = [d for d, h in zip(data_list, held) if h == keep]
+            if not data_list:
+                raise ValueError(
+                    f'{type(self).__name__}: val_holdout={self.val_holdout} '
+                    f'leaves the {self.split!r} split under {self.data_root} '
+                    'without samples (no class has two shapes to split)')
             for i, info in enumerate(data_list):
                 info['sample_idx'] = i
             part = 'held-out' if keep else 'all but the held-out'
@@ -255,8 +260,9 @@ class ShapeDataset(BaseDataset):
 def holdout_mask(shape_ids: Sequence[str], labels: Sequence[int],
                  fraction: float, seed: int) -> List[bool]:
     """Which shapes of a training split to hold out for validation:
-    in every class, the ``round(fraction * n)`` shapes (at least one, and
-    never all of a class with more than one shape) whose SHA-1 of
+    in every class of n > 1 shapes, the ``round(fraction * n)`` shapes (at
+    least one, never all; a class of one shape stays in training) whose
+    SHA-1 of
     ``f'{seed}:{shape_id}'`` is smallest. The choice depends only on the
     shape ids, so it is the same on every machine and in every listing
     order, and a shape is held out or not whichever split asks.
@@ -267,9 +273,9 @@ def holdout_mask(shape_ids: Sequence[str], labels: Sequence[int],
         by_class.setdefault(int(label), []).append((digest, i))
     held = [False] * len(shape_ids)
     for members in by_class.values():
-        count = max(1, round(fraction * len(members)))
-        if len(members) > 1:
-            count = min(count, len(members) - 1)
+        if len(members) < 2:
+            continue
+        count = min(max(1, round(fraction * len(members))), len(members) - 1)
         for _, i in sorted(members)[:count]:
             held[i] = True
     return held

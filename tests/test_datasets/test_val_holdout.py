@@ -74,8 +74,11 @@ def test_the_choice_depends_on_ids_and_seed_only():
     assert held_a == held_b and len(held_a) == 12
     assert held_a != {s for s, h in zip(ids, holdout_mask(ids, labels, 0.3,
                                                            1)) if h}
-    # A one-shape class is held out; a class is never emptied otherwise.
-    assert holdout_mask(['x'], [0], 0.1, 0) == [True]
+    # A one-shape class stays in training; no class is emptied.
+    assert holdout_mask(['x', 'y', 'z'], [0, 1, 1], 0.1, 0) == [False,
+                                                                 True, False] \
+        or holdout_mask(['x', 'y', 'z'], [0, 1, 1], 0.1, 0) == [False, False,
+                                                                 True]
     assert holdout_mask(['x', 'y'], [0, 0], 0.9, 0).count(True) == 1
 
 
@@ -90,3 +93,11 @@ def test_bad_holdouts_are_refused(tmp_path):
     with pytest.raises(ValueError, match='has a validation split of its own'):
         ShapeNetPartDataset(str(tmp_path), split='val',
                             val_holdout=dict(fraction=0.1, seed=0))
+
+
+def test_a_holdout_that_leaves_no_validation_shapes_is_refused(tmp_path):
+    write_release(str(tmp_path), per_class=1)
+    assert len(build(tmp_path, 'train')) == 3  # one-shape classes train
+    with pytest.raises(ValueError, match="leaves the 'val' split .* without "
+                       'samples'):
+        build(tmp_path, 'val')

@@ -12,8 +12,11 @@ data_root = 'data/scanobjectnn/h5_files'
 variant = 'obj_bg'
 num_points = 1024
 
+# No validation split either: 10 % of each class of the training split is
+# held out, as for ModelNet40 (see modelnet40_hdf5.py).
 train_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, variant=variant))
 val_dataloader = dict(
     dataset=dict(type=dataset_type, data_root=data_root, variant=variant))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    dataset=dict(type=dataset_type, data_root=data_root, variant=variant))

@@ -3,8 +3,9 @@
 # pointmcd_plugin/datasets/synthetic). ModelNet40's pipeline at 512 points,
 # so that a DGCNN epoch takes about 1.5 minutes on a 2-core CPU.
 # Validation (every epoch, best checkpoint, hyper-parameter choices) runs on
-# the embedded validation split, disjoint from train and test; the test
-# split is read only by tools/test.py.
+# the embedded validation split, disjoint from train and test (the
+# datasets replace the base's, whose val_holdout the embedded set does not
+# need); the test split is read only by tools/test.py.
 _base_ = ['./modelnet40_hdf5.py']
 
 dataset_type = 'pointmcd_plugin.SyntheticShapesClsDataset'
@@ -25,13 +26,16 @@ test_pipeline = [
 
 train_dataloader = dict(
     num_workers=2,
-    dataset=dict(type=dataset_type, data_root=data_root,
-                 generate=synthetic_generate, pipeline=train_pipeline))
+    dataset=dict(_delete_=True, type=dataset_type, data_root=data_root,
+                 split='train', generate=synthetic_generate,
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=2,
     dataset=dict(type=dataset_type, data_root=data_root, split='val',
-                 generate=synthetic_generate, pipeline=test_pipeline))
+                 generate=synthetic_generate, pipeline=test_pipeline,
+                 test_mode=True, _delete_=True))
 test_dataloader = dict(
     num_workers=2,
     dataset=dict(type=dataset_type, data_root=data_root, split='test',
-                 generate=synthetic_generate, pipeline=test_pipeline))
+                 generate=synthetic_generate, pipeline=test_pipeline,
+                 test_mode=True, _delete_=True))
