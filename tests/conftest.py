@@ -11,18 +11,19 @@ TINY_GENERATE = dict(seed=0, num_train_per_class=4, num_test_per_class=2,
 
 def pytest_addoption(parser):
     parser.addoption('--runslow', action='store_true', default=False,
-                     help='also run the slow end-to-end tests (CI does)')
+                     help='also run the slow tests (CI does)')
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        'markers', 'slow: end-to-end test (minutes); run with --runslow')
+        'markers', 'slow: end-to-end run (minutes) or full-size model; run '
+        'with --runslow')
 
 
 def pytest_collection_modifyitems(config, items):
     if config.getoption('--runslow'):
         return
-    skip = pytest.mark.skip(reason='slow end-to-end test: use --runslow')
+    skip = pytest.mark.skip(reason='slow test: use --runslow')
     for item in items:
         if 'slow' in item.keywords:
             item.add_marker(skip)

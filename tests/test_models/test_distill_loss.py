@@ -1,3 +1,8 @@
+"""MultiViewDistillLoss against a brute force of its documented formula:
+``loss_weight * sum_{valid (b, k)} w[b, k] * e[b, k] / #valid``, e the
+per-view distance (mean over channels, or 1 - cos)."""
+import math
+
 import pytest
 import torch
 from mmdet3d.registry import MODELS
@@ -14,47 +19,66 @@ def descriptors(b=2, k=3, d=4, seed=0):
     return student, teacher
 
 
+def brute_force(s, t, mode='l1', beta=1.0, valid=None, weight=None,
+                loss_weight=1.0):
+    """Python loops over views and channels, in float64."""
+    s, t = s.detach().double().tolist(), t.detach().double().tolist()
+    total, count = 0.0, 0
+    for b, (s_b, t_b) in enumerate(zip(s, t)):
+        for k, (x, y) in enumerate(zip(s_b, t_b)):
+            if valid is not None and not valid[b][k]:
+                continue
+            if mode == 'cosine':
+                dot = sum(u * v for u, v in zip(x, y))
+                e = 1 - dot / (math.sqrt(sum(u * u for u in x)) *
+                               math.sqrt(sum(v * v for v in y)))
+            else:
+                per_channel = []
+                for u, v in zip(x, y):
+                    d = abs(u - v)
+                    if mode == 'l1':
+                        per_channel.append(d)
+                    elif mode == 'mse':
+                        per_channel.append(d * d)
+                    else:  # smooth_l1
+                        per_channel.append(0.5 * d * d / beta if d < beta
+                                           else d - 0.5 * beta)
+                e = sum(per_channel) / len(per_channel)
+            total += (1.0 if weight is None else float(weight[b][k])) * e
+            count += 1
+    return loss_weight * total / max(count, 1)
+
+
 def test_l1_default_equals_paper_nn_l1loss():
     s, t = descriptors()
     loss = MultiViewDistillLoss()(s, t)
     assert torch.allclose(loss, torch.nn.L1Loss()(s, t))
 
 
-@pytest.mark.parametrize('mode,per_element', [
-    ('l1', lambda s, t: (s - t).abs()),
-    ('mse', lambda s, t: (s - t) ** 2),
-    ('smooth_l1', lambda s, t: torch.where(
-        (s - t).abs() < 0.5, 0.5 * (s - t) ** 2 / 0.5, (s - t).abs() - 0.25)),
-])
-def test_elementwise_modes_against_hand_formula(mode, per_element):
-    s, t = descriptors()
+@pytest.mark.parametrize('mode', ['l1', 'smooth_l1', 'mse', 'cosine'])
+def test_modes_against_brute_force(mode):
+    s, t = descriptors(d=8)
+    s = s * 0.4  # smooth_l1: both branches (|s - t| on either side of beta)
+    d = (s - t).abs()
+    assert (d < 0.5).any() and (d > 0.5).any()
     loss = MultiViewDistillLoss(mode=mode, beta=0.5)(s, t)
-    assert torch.allclose(loss, per_element(s, t).mean())
-
-
-def test_cosine_is_one_minus_cos_per_view():
-    s, t = descriptors()
-    cos = (s * t).sum(-1) / (s.norm(dim=-1) * t.norm(dim=-1))
-    loss = MultiViewDistillLoss(mode='cosine')(s, t)
-    assert torch.allclose(loss, (1 - cos).mean())
+    assert loss.item() == pytest.approx(brute_force(s, t, mode, beta=0.5),
+                                        rel=1e-5)
 
 
 @pytest.mark.parametrize('mode', ['l1', 'smooth_l1', 'mse', 'cosine'])
 def test_invalid_views_leave_value_and_gradient_untouched(mode):
     s, t = descriptors()
     valid = torch.tensor([[True, False, True], [False, True, True]])
+    ref = brute_force(s, t, mode, valid=valid.tolist())
     with torch.no_grad():  # an empty view's descriptor may be anything
         s[0, 1] = float('nan')
         s[1, 0] = float('-inf')
-    loss_fn = MultiViewDistillLoss(mode=mode)
-    loss = loss_fn(s, t, valid)
+    loss = MultiViewDistillLoss(mode=mode)(s, t, valid)
     loss.backward()
-    assert torch.isfinite(loss)
+    assert loss.item() == pytest.approx(ref, rel=1e-5)
     assert torch.isfinite(s.grad).all()
-    assert (s.grad[~valid] == 0).all()
-    # Equal to the loss over the valid views alone.
-    subset = loss_fn(s[valid][None], t[valid][None])
-    assert torch.allclose(loss, subset)
+    assert (s.grad[~valid] == 0).all() and (s.grad[valid] != 0).all()
 
 
 @pytest.mark.parametrize('mode', ['l1', 'smooth_l1', 'mse', 'cosine'])
@@ -69,17 +93,19 @@ def test_all_invalid_batch_gives_zero_with_grad(mode):
 
 def test_view_weights_scale_each_view_and_mean_divides_by_valid_views():
     s, t = descriptors()
-    per_view = (s - t).abs().mean(-1)  # (B, K)
     valid = torch.tensor([[True, True, False], [True, True, True]])
     cfg_w = torch.tensor([1.0, 2.0, 3.0])
     arg_w = torch.tensor([[1.0, 0.5, 1.0], [0.0, 1.0, 2.0]])
     loss = MultiViewDistillLoss(view_weights=cfg_w.tolist(),
                                 loss_weight=0.5)(s, t, valid, arg_w)
-    expected = 0.5 * (per_view * cfg_w * arg_w * valid).sum() / valid.sum()
-    assert torch.allclose(loss, expected)
+    # Weights scale, they are not normalised: divided by 5 valid views.
+    assert loss.item() == pytest.approx(brute_force(
+        s, t, valid=valid.tolist(), weight=(cfg_w * arg_w).tolist(),
+        loss_weight=0.5), rel=1e-5)
     # (K, ) weights given at call time broadcast over the batch.
     loss = MultiViewDistillLoss()(s, t, weight=cfg_w)
-    assert torch.allclose(loss, (per_view * cfg_w).mean())
+    assert loss.item() == pytest.approx(
+        brute_force(s, t, weight=[cfg_w.tolist()] * 2), rel=1e-5)
 
 
 def test_teacher_side_is_detached():
@@ -107,3 +133,15 @@ def test_built_by_config_in_mmdet3d_scope():
                   'pointmcd_plugin.MultiViewDistillLoss'):
         loss = MODELS.build(dict(type=type_, mode='smooth_l1', beta=0.1))
         assert isinstance(loss, MultiViewDistillLoss) and loss.beta == 0.1
+
+
+def test_cosine_gradients_stay_bounded_on_an_all_zero_descriptor():
+    """A view whose VAFP descriptor is all zeros (everything below the
+    ReLU) is a plausible input; its gradient must not explode."""
+    from pointmcd_plugin.models.losses import MultiViewDistillLoss
+    student = torch.zeros(1, 2, 4, requires_grad=True)
+    teacher = torch.rand(1, 2, 4, generator=torch.Generator().manual_seed(0))
+    loss = MultiViewDistillLoss(mode='cosine')(student, teacher)
+    loss.backward()
+    assert loss.item() == pytest.approx(1.0)
+    assert student.grad.abs().max() <= 1e4 / 2  # 1 / eps / (B K)

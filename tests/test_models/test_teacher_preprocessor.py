@@ -42,9 +42,10 @@ def test_single_value_mean_std_broadcast_to_every_channel():
 
 
 def test_one_channel_backbone_keeps_grey_views():
-    out = MultiViewImagePreprocessor(num_channels=1).preprocess_views(
-        grey_views())
+    img = grey_views()
+    out = MultiViewImagePreprocessor(num_channels=1).preprocess_views(img)
     assert out.shape == (2, 3, 1, 8, 8)
+    assert torch.allclose(out, torch.stack(img).float() / 255)
 
 
 def test_points_stacked_other_inputs_and_data_samples_pass_through():

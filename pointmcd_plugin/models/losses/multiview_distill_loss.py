@@ -96,7 +96,11 @@ class MultiViewDistillLoss(nn.Module):
     def _per_view(self, student: Tensor, teacher: Tensor) -> Tensor:
         """(B, K, D) x 2 -> (B, K) loss of every view."""
         if self.mode == 'cosine':
-            return 1 - F.cosine_similarity(student, teacher, dim=-1)
+            # Normalised with eps 1e-4 (descriptors are O(1)):
+            # F.cosine_similarity's 1e-8 gives gradients of ~1e7 on an
+            # all-zero (post-ReLU) descriptor, 1e-4 at most ~1e4.
+            return 1 - (F.normalize(student, dim=-1, eps=1e-4) *
+                        F.normalize(teacher, dim=-1, eps=1e-4)).sum(-1)
         if self.mode == 'l1':
             dist = F.l1_loss(student, teacher, reduction='none')
         elif self.mode == 'smooth_l1':
