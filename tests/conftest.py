@@ -4,9 +4,10 @@ import pytest
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# A tiny synthetic set shared by the tests: 12 classes x (4 + 2) shapes.
-TINY_GENERATE = dict(seed=0, num_train_per_class=4, num_test_per_class=2,
-                     num_points=256)
+# A tiny synthetic set shared by the tests: 12 classes x (4 + 2 + 2)
+# train / validation / test shapes.
+TINY_GENERATE = dict(seed=0, num_train_per_class=4, num_val_per_class=2,
+                     num_test_per_class=2, num_points=256)
 
 
 def pytest_addoption(parser):

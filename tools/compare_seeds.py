@@ -37,8 +37,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from pointmcd_plugin.utils.comparison import (  # noqa: E402
-    Row, Spec, config_digest, format_markdown, load_spec, make_record,
-    read_record, record_path, run_options, summarize, write_record)
+    Row, Spec, apply_choices, collect_records, format_markdown, load_spec,
+    make_record, summarize, write_record)
 
 
 def parse_args():
@@ -147,19 +147,10 @@ def main():
         spec = load_spec(args.inputs[0], args.seeds)
     else:
         spec = spec_from_configs(args.inputs, args.seeds)
+    apply_choices(spec, args.results_dir)
     rows = [spec.row(n) for n in args.rows] if args.rows else spec.rows
-    records = {}
-    todo = []
-    for row in spec.rows:
-        options = run_options(row)
-        for seed in spec.seeds:
-            digest = config_digest(row.config, options, seed)
-            path = record_path(args.results_dir, row.config, digest)
-            record = read_record(path)
-            if record is not None:
-                records.setdefault(row.name, {})[seed] = record
-            elif row in rows and not args.summary_only:
-                todo.append((row, seed, options, digest, path))
+    records, missing = collect_records(spec, args.results_dir)
+    todo = [] if args.summary_only else [m for m in missing if m[0] in rows]
     # Seed by seed: an interrupted comparison has every row of its first
     # seeds rather than every seed of its first rows.
     order = {row.name: i for i, row in enumerate(spec.rows)}

@@ -3,7 +3,7 @@
 # learning rate chosen for it on the validation split
 # (pointnet_synthetic_lr.py; the control runs at PointMCD's):
 #
-# * baseline: the student alone, at its own best learning rate;
+# * baseline: the student alone, at its own learning rate;
 # * loss-scale control (the reference): the PointMCD config with its task
 #   loss x 0.1 and the distillation switched off (loss weight 0; VAFP and
 #   the teacher's knowledge still run, so the step differs from PointMCD's
@@ -17,24 +17,22 @@ _base_ = ['./_teachers_synthetic.py']
 seeds = [0, 1, 2]
 metric = 'cls/overall_acc'
 reference = 'loss-scale control'
-lr_baseline = 0.03  # chosen on validation: pointnet_synthetic_lr.py
-lr_pointmcd = 0.1   # chosen on validation: pointnet_synthetic_lr.py
 student = '../pointnet_synthetic.py'
 distilled = '../pointmcd_pointnet_synthetic.py'
+# The learning rates the sweep chose on validation (seed 0 of these rows is
+# the sweep's own run).
+sweep = './pointnet_synthetic_lr.py'
+baseline_lr = dict(spec=sweep, row='baseline')
+pointmcd_lr = dict(spec=sweep, row='PointMCD (own-shapes teacher)')
 rows = [
-    dict(name='baseline', config=student,
-         cfg_options={'optim_wrapper.optimizer.lr': lr_baseline}),
+    dict(name='baseline', config=student, chosen_from=baseline_lr),
     dict(name='loss-scale control', config=distilled,
-         knowledge={{_base_.knowledge_own}},
-         cfg_options={'optim_wrapper.optimizer.lr': lr_pointmcd,
-                      'model.distill_loss.loss_weight': 0.0}),
+         knowledge={{_base_.knowledge_own}}, chosen_from=pointmcd_lr,
+         cfg_options={'model.distill_loss.loss_weight': 0.0}),
     dict(name='PointMCD, own-shapes teacher', config=distilled,
-         knowledge={{_base_.knowledge_own}},
-         cfg_options={'optim_wrapper.optimizer.lr': lr_pointmcd}),
+         knowledge={{_base_.knowledge_own}}, chosen_from=pointmcd_lr),
     dict(name='PointMCD, stand-in teacher', config=distilled,
-         knowledge={{_base_.knowledge_standin}},
-         cfg_options={'optim_wrapper.optimizer.lr': lr_pointmcd}),
+         knowledge={{_base_.knowledge_standin}}, chosen_from=pointmcd_lr),
     dict(name='PointMCD, untrained teacher', config=distilled,
-         knowledge={{_base_.knowledge_untrained}},
-         cfg_options={'optim_wrapper.optimizer.lr': lr_pointmcd}),
+         knowledge={{_base_.knowledge_untrained}}, chosen_from=pointmcd_lr),
 ]

@@ -19,13 +19,18 @@ A *spec* is a Python file read by mmengine's ``Config``::
         dict(name='baseline', config='../pointnet_synthetic.py',
              sweep=dict(key='optim_wrapper.optimizer.lr',
                         values=[0.1, 0.03])),   # one row per value
+        dict(name='baseline, tuned', config='../pointnet_synthetic.py',
+             chosen_from=dict(spec='./sweep.py', row='baseline')),
     ]
 
 ``config`` is resolved against the spec's folder (then the working
 directory); ``knowledge`` replaces the cache of the training pipeline's
 ``LoadTeacherKnowledge`` step (it becomes an ordinary ``--cfg-options``
 entry, so the record shows it); ``sweep`` expands a row into one row per
-value, named ``name [key=value]``. Commands of ``requires`` are argv lists
+value, named ``name [key=value]``; ``chosen_from`` takes the options of
+the row a sweep of another spec chose on validation (the spec resolved
+against this one's folder; its runs must have finished: run it first),
+under the row's own ``cfg_options``. Commands of ``requires`` are argv lists
 whose first ``tools/*.py`` item runs with this Python from the repository
 root.
 
@@ -48,7 +53,7 @@ import os
 import os.path as osp
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -63,6 +68,7 @@ class Row:
     cfg_options: Dict = field(default_factory=dict)
     knowledge: Optional[str] = None
     group: Optional[str] = None  # the row a sweep expanded from
+    chosen_from: Optional[Dict] = None  # dict(spec=path, row=swept row)
 
     @property
     def slug(self) -> str:
@@ -114,7 +120,8 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None) -> Spec:
     if 'rows' not in cfg or not cfg.rows:
         raise ValueError(f'{path}: a comparison spec needs a non-empty '
                          '`rows` list of dict(name=..., config=...)')
-    known = {'name', 'config', 'cfg_options', 'knowledge', 'sweep'}
+    known = {'name', 'config', 'cfg_options', 'knowledge', 'sweep',
+             'chosen_from'}
     rows: List[Row] = []
     for i, item in enumerate(cfg.rows):
         item = dict(item)
@@ -129,6 +136,14 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None) -> Spec:
                    config=_resolve_config(item['config'], spec_dir),
                    cfg_options=dict(item.get('cfg_options') or {}),
                    knowledge=item.get('knowledge'))
+        chosen = item.get('chosen_from')
+        if chosen is not None:
+            if set(chosen) != {'spec', 'row'}:
+                raise ValueError(f'{path}: rows[{i}].chosen_from must be '
+                                 f'dict(spec=..., row=...), got {chosen}')
+            base.chosen_from = dict(
+                spec=_resolve_config(chosen['spec'], spec_dir),
+                row=chosen['row'])
         sweep = item.get('sweep')
         if sweep is None:
             rows.append(base)
@@ -162,6 +177,52 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None) -> Spec:
             raise ValueError(f'{path}: requires entries are dict(file=..., '
                              f'command=[...]); got {req}')
     return spec
+
+
+def collect_records(spec: Spec, results_dir: str
+                    ) -> Tuple[Dict[str, Dict[int, Dict]], List[Tuple]]:
+    """The records of a spec's runs: ``({row: {seed: record}}, missing)``
+    with ``missing`` the ``(row, seed, options, digest, record path)`` of
+    the runs without one."""
+    records: Dict[str, Dict[int, Dict]] = {}
+    missing = []
+    for row in spec.rows:
+        options = run_options(row)
+        for seed in spec.seeds:
+            digest = config_digest(row.config, options, seed)
+            path = record_path(results_dir, row.config, digest)
+            record = read_record(path)
+            if record is not None:
+                records.setdefault(row.name, {})[seed] = record
+            else:
+                missing.append((row, seed, options, digest, path))
+    return records, missing
+
+
+def apply_choices(spec: Spec, results_dir: str) -> None:
+    """Resolve the ``chosen_from`` rows of ``spec``: each takes the
+    ``cfg_options`` of the row its sweep chose on validation (under its
+    own), from that sweep's finished records."""
+    for row in spec.rows:
+        if row.chosen_from is None:
+            continue
+        sweep = load_spec(row.chosen_from['spec'])
+        records, missing = collect_records(sweep, results_dir)
+        group = row.chosen_from['row']
+        members = [r for r in sweep.rows if r.group == group]
+        if not members:
+            raise ValueError(f'{spec.path}: {row.name!r} is chosen from '
+                             f'{sweep.path}, which sweeps no row {group!r}')
+        unfinished = [r.name for r, *_ in missing if r.group == group]
+        if unfinished:
+            raise RuntimeError(
+                f'{spec.path}: {row.name!r} takes its options from the '
+                f'sweep {sweep.path}, which has not finished {unfinished}: '
+                f'run python tools/compare_seeds.py {sweep.path} first')
+        chosen = summarize(sweep, records)['chosen'][group]
+        options = dict(sweep.row(chosen).cfg_options)
+        options.update(row.cfg_options)
+        row.cfg_options = options
 
 
 def knowledge_option(cfg, path: str) -> Dict[str, str]:

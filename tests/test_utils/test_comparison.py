@@ -146,3 +146,44 @@ def test_the_repositorys_specs_load():
         spec = load_spec(path)
         for row in spec.rows:
             assert osp.isfile(row.config), row.config
+
+
+def test_a_row_takes_the_options_its_sweep_chose(tmp_path):
+    from pointmcd_plugin.utils.comparison import (apply_choices,
+                                                  collect_records,
+                                                  record_path, write_record)
+    folder = tmp_path / 'comparisons'
+    folder.mkdir()
+    (tmp_path / 'cfg.py').write_text('x = 1\n')
+    (folder / 'sweep.py').write_text(
+        "seeds = [0]\n"
+        "rows = [dict(name='b', config='../cfg.py', sweep=dict(\n"
+        "    key='optim_wrapper.optimizer.lr', values=[0.1, 0.01]))]\n")
+    (folder / 'table.py').write_text(
+        "seeds = [0, 1]\n"
+        "rows = [dict(name='tuned', config='../cfg.py',\n"
+        "             chosen_from=dict(spec='./sweep.py', row='b')),\n"
+        "        dict(name='longer', config='../cfg.py',\n"
+        "             cfg_options={'train_cfg.max_epochs': 3},\n"
+        "             chosen_from=dict(spec='./sweep.py', row='b'))]\n")
+    results = str(tmp_path / 'results')
+    table = load_spec(str(folder / 'table.py'))
+    with pytest.raises(RuntimeError, match='has not finished'):
+        apply_choices(table, results)
+    sweep = load_spec(str(folder / 'sweep.py'))
+    _, missing = collect_records(sweep, results)
+    for (row, seed, options, digest, path), val in zip(missing, [80., 85.]):
+        work, test = fake_run(tmp_path, row.slug, seed, [val], 50.0)
+        write_record(path, make_record(row, seed, options, digest, work,
+                                       test, 'c', 1, 'abc'))
+    apply_choices(table, results)
+    tuned, longer = table.rows
+    assert tuned.cfg_options == {'optim_wrapper.optimizer.lr': 0.01}
+    assert longer.cfg_options == {'optim_wrapper.optimizer.lr': 0.01,
+                                  'train_cfg.max_epochs': 3}
+    # The sweep's chosen run is the tuned row's seed 0: one shared record.
+    records, missing = collect_records(table, results)
+    assert list(records) == ['tuned'] and list(records['tuned']) == [0]
+    assert [(m[0].name, m[1]) for m in missing] == [
+        ('tuned', 1), ('longer', 0), ('longer', 1)]
+    assert missing[0][4] == record_path(results, tuned.config, missing[0][3])
