@@ -10,7 +10,10 @@ PointMCD configs became deltas of their baselines; since then the online
 twins name their teacher by its absolute path and checkpoint by the
 teacher's work dir, and the PointMCD configs carry the building blocks of
 _base_/pointmcd/cls_distill.py (``distiller``, ``load_knowledge``,
-``online_views``). After an intended change of a resolved config, rewrite
+``online_views``); the ModelNet40 / ScanObjectNN configs validate on a
+held-out tenth of their training split (``val_holdout``) and the
+PointNet ModelNet40 recipe has the feature transform. After an intended
+change of a resolved config, rewrite
 it with ``python -m tests.test_configs_snapshot`` (from the repository
 root) and review the diff: every changed line is a changed config.
 """

@@ -438,7 +438,8 @@ def format_markdown(summary: Dict) -> str:
     head = ['row', 'seeds', 'val per seed', 'val mean ± std',
             'test per seed', 'test mean ± std']
     if ref:
-        head += [f'test − {ref} per seed', f'test − {ref} mean ± std']
+        head += [f'val − {ref} mean ± std', f'test − {ref} per seed',
+                 f'test − {ref} mean ± std']
     head.append('min / run')
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + '---|' * len(head)]
@@ -451,10 +452,12 @@ def format_markdown(summary: Dict) -> str:
                  _pm(e['test_mean'], e['test_std'], n)]
         if ref:
             if e['name'] == ref:
-                cells += ['(reference)', '']
+                cells += ['(reference)', '', '']
             else:
                 d = e.get('test_diff', [])
-                cells += [', '.join(f'{v:+.1f}' for v in d) or '-',
+                cells += [_pm(e['val_diff_mean'], e['val_diff_std'], len(d),
+                              signed=True),
+                          ', '.join(f'{v:+.1f}' for v in d) or '-',
                           _pm(e['test_diff_mean'], e['test_diff_std'],
                               len(d), signed=True)]
         cells.append(f'{e["minutes"]:.1f}' if e['minutes'] == e['minutes']

@@ -78,7 +78,7 @@ def test_summary_pairs_seeds_against_the_reference(tmp_path):
     assert 'test_diff' not in control
     table = format_markdown(summary)
     assert '| pointmcd | 0 2 | 94.0, 94.0 | 94.0 ± 0.0 | 96.0, 96.0 | ' \
-        '96.0 ± 0.0 | +1.0, +3.0 | +2.0 ± 1.4 | 2.0 |' in table
+        '96.0 ± 0.0 | +2.0 ± 1.4 | +1.0, +3.0 | +2.0 ± 1.4 | 2.0 |' in table
     assert '| baseline | 0 1 2 |' in table and '-7.0 ± 2.0' in table
 
 
