@@ -135,7 +135,8 @@ def build_pointnet_classifier(reg_weight=None):
     return MODELS.build(dict(
         type='PointClassifier', backbone=backbone,
         head=dict(type='mmpretrain.LinearClsHead', num_classes=3,
-                  in_channels=32)))
+                  in_channels=32,
+                  loss=dict(type='mmpretrain.CrossEntropyLoss'))))
 
 
 def classifier_batch(model):
