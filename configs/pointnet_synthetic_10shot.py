@@ -4,8 +4,9 @@
 # every shape from its own stream, so these 120 are the first 10 of each
 # class of the 50-per-class set, and validation and test are the very
 # splits of pointnet_synthetic.py (its data root, unchanged). The schedule
-# keeps the baseline's number of steps (60 epochs of 4 batches against 12
-# of 19), validating every 5 epochs.
+# keeps about the baseline's number of steps (60 epochs of 3 batches, 180
+# steps, against 12 epochs of 18, 216; the last partial batch is dropped),
+# validating every 5 epochs.
 _base_ = ['./pointnet_synthetic.py']
 
 data_root = 'data/synthetic_shapes_10shot'

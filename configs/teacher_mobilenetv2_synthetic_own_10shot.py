@@ -1,7 +1,8 @@
 # The embedded image teacher of the few-label regime, trained only on the
 # 120 labelled shapes of pointnet_synthetic_10shot.py (10 per class), for
-# the same number of steps as teacher_mobilenetv2_synthetic_own.py (40
-# epochs of 4 batches against 8 of 19), validating every 5 epochs. Export
+# about the number of steps of teacher_mobilenetv2_synthetic_own.py (40
+# epochs of 3 batches, 120 steps, against 8 epochs of 18, 144), validating
+# every 5 epochs. Export
 # its knowledge of that training split:
 #   python tools/export_teacher_knowledge.py \
 #       configs/teacher_mobilenetv2_synthetic_own_10shot.py \

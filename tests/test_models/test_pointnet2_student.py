@@ -99,6 +99,7 @@ def test_distiller_pools_pointnet2_anchors_with_their_visibility():
                 assert not seen['out']['valid'][b, k]
 
 
+@pytest.mark.slow
 def test_distillation_loss_decreases_with_a_pointnet2_student():
     torch.manual_seed(0)
     model = MODELS.build(_cfg('pointmcd_pointnet2_synthetic.py'))

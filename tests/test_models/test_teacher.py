@@ -240,6 +240,7 @@ def test_frozen_teacher_stays_in_eval_without_grads(how):
     assert all(p.grad is None for p in model.parameters())
 
 
+@pytest.mark.slow
 def test_train_step_overfits_a_tiny_fixed_batch():
     """20 Adam steps on 4 shapes of 4 classes: the global loss falls from
     chance, ln(4), to below 0.55 ln(4) (measured: 0.44 ln(4) with this

@@ -19,6 +19,7 @@ def test_weights_only_still_rejects_unknown_objects(tmp_path):
         torch.load(path)  # weights_only=True by default on torch >= 2.6
 
 
+@pytest.mark.slow
 def test_resume_and_load_from_on_new_torch(tiny_synthetic_root, tmp_path):
     work_dir = str(tmp_path / 'work')
     cfg = tiny_cfg(tiny_synthetic_root, work_dir)
