@@ -59,10 +59,14 @@ def test_global_sa_neck_pooling_and_errors():
                                feats['sa_features'][0].amax(-1))
     torch.testing.assert_close(GlobalSANeck(pool='avg')(feats),
                                feats['sa_features'][0].mean(-1))
-    glob = GlobalSANeck(sa_cfg=dict(type='PointSAModule', num_point=None,
-                                    radius=None, num_sample=None,
-                                    mlp_channels=[6, 8]))
+    sa_cfg = dict(type='PointSAModule', num_point=None, radius=None,
+                  num_sample=None, mlp_channels=[6, 8])
+    glob = GlobalSANeck(sa_cfg=sa_cfg)
     assert glob(feats).shape == (2, 8)
+    # One config builds any number of necks (mmdet3d widens mlp_channels[0]
+    # in place).
+    assert GlobalSANeck(sa_cfg=sa_cfg)(feats).shape == (2, 8)
+    assert sa_cfg['mlp_channels'] == [6, 8]
     with pytest.raises(ValueError, match='num_point must be None'):
         GlobalSANeck(sa_cfg=dict(type='PointSAModule', num_point=4,
                                  radius=0.2, num_sample=4,

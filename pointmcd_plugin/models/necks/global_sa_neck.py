@@ -1,5 +1,6 @@
 """PointNet++'s classification ending for mmdet3d's set-abstraction
 backbones."""
+import copy
 from typing import Dict, List, Optional
 
 from mmdet3d.registry import MODELS
@@ -45,7 +46,9 @@ class GlobalSANeck(BaseModule):
         self.pool = pool
         self.sa = None
         if sa_cfg is not None:
-            sa_cfg = dict(sa_cfg)
+            # mmdet3d's SA modules widen mlp_channels[0] in place: build
+            # from a deep copy, so one config builds any number of necks.
+            sa_cfg = copy.deepcopy(dict(sa_cfg))
             if sa_cfg.get('num_point') is not None:
                 raise ValueError(
                     'GlobalSANeck: sa_cfg.num_point must be None (a global '
