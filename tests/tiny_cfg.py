@@ -64,3 +64,55 @@ def build_runner(cfg: Config):
 
 def as_cli(opts: dict) -> list:
     return [f'{k}={v}' for k, v in opts.items()]
+
+
+# The embedded part-segmentation configs and what shrinks each student to
+# seconds on CPU at TINY_PARTSEG_POINTS points.
+TINY_PARTSEG_POINTS = 128
+PARTSEG_CONFIGS = dict(
+    dgcnn='configs/dgcnn_shapenetpart_synthetic.py',
+    pointnet='configs/pointnet_shapenetpart_synthetic.py',
+    pointnet2='configs/pointnet2_shapenetpart_synthetic.py')
+TINY_PARTSEG_MODELS = dict(
+    # k 8, 64-d embedding: head input 3 x 64 + 64 + 64.
+    dgcnn={'model.backbone.k': 8, 'model.backbone.embed_channels': 64,
+           'model.head.in_channels': 320},
+    pointnet={},
+    # 32 and 8 anchors.
+    pointnet2={'model.backbone.num_points': '(32,8)'})
+
+
+def partseg_loader_options(data_root: str, num_points: int,
+                           batch_size: int = 8) -> dict:
+    """--cfg-options that point every loader of an embedded part-
+    segmentation config at the tiny generated set (TINY_PARTSEG_GENERATE),
+    in one process, at ``num_points`` points (SamplePoints is step 2 of
+    the part-segmentation pipelines)."""
+    from .conftest import TINY_PARTSEG_GENERATE
+    opts = {}
+    for loader in LOADERS:
+        opts.update({
+            f'{loader}.batch_size': batch_size,
+            f'{loader}.num_workers': 0,
+            f'{loader}.dataset.data_root': data_root,
+            f'{loader}.dataset.pipeline.2.num_points': num_points,
+        })
+        for k, v in TINY_PARTSEG_GENERATE.items():
+            opts[f'{loader}.dataset.generate.{k}'] = v
+    return opts
+
+
+def partseg_tiny_options(student: str, data_root: str,
+                         work_dir: str = None, max_epochs: int = 1) -> dict:
+    """--cfg-options that shrink PARTSEG_CONFIGS[student] to seconds."""
+    opts = {
+        'train_cfg.max_epochs': max_epochs,
+        'param_scheduler.0.T_max': max_epochs,
+        'param_scheduler.0.end': max_epochs,
+        'default_hooks.logger.interval': 1,
+    }
+    opts.update(TINY_PARTSEG_MODELS[student])
+    opts.update(partseg_loader_options(data_root, TINY_PARTSEG_POINTS))
+    if work_dir is not None:
+        opts['work_dir'] = work_dir
+    return opts

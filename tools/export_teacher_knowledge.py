@@ -1,6 +1,13 @@
 """Export a trained image teacher's per-view descriptors of a dataset split
 to one ``.npy`` (num_samples, K, D), with a manifest beside it.
 
+Any teacher with ``extract_view_descriptors(img (B, K, C, H, W)) ->
+(B, K, D)`` and a ``MultiViewImagePreprocessor`` exports: the
+classification teacher (``MultiViewImageTeacher``, D = its descriptor
+width) and the part-segmentation teacher (``MultiViewPartSegTeacher``,
+D = the width of its last backbone stage, 512 for VGG11-bn), whose
+descriptors need the views only, not the category.
+
     python tools/export_teacher_knowledge.py TEACHER_CONFIG CHECKPOINT \
         --split train --out work_dirs/teacher/knowledge_train.npy \
         [--batch-size 32] [--num-workers 2] [--cfg-options key=value ...]
@@ -111,6 +118,11 @@ def main():
                         strict=True)
         source = dict(checkpoint=osp.abspath(args.checkpoint),
                       checkpoint_sha256=sha256(args.checkpoint))
+    if not callable(getattr(model, 'extract_view_descriptors', None)):
+        raise SystemExit(
+            f'{type(model).__name__} (model.type of {args.config}) has no '
+            'extract_view_descriptors(img) -> (B, K, D): export an image '
+            'teacher config (MultiViewImageTeacher, MultiViewPartSegTeacher)')
     model.to(args.device).eval()
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False,
                         num_workers=args.num_workers,

@@ -183,8 +183,9 @@ class PointMCDShapeNetPartDataset(PointMCDPreprocessedDataset):
 
     ``LoadShapePoints`` reads ``points`` (2048, 3) and ``pts_part_label``
     (2048,) int64 (checked against the category's part ids); the data
-    list has ``category`` (index into ``classes``) and ``shape_id``, plus
-    the requested paths (see :class:`PointMCDPreprocessedDataset`).
+    list has ``category`` (index into ``classes``), ``part_ids`` (the
+    category's part ids) and ``shape_id``, plus the requested paths (see
+    :class:`PointMCDPreprocessedDataset`).
 
     The files do not say which elevation index 1 and 2 stand for; the view
     order above is kept as is. Check it with ``tools/visualize_views.py``
@@ -215,6 +216,8 @@ class PointMCDShapeNetPartDataset(PointMCDPreprocessedDataset):
 
     def _add_paths(self, info: dict) -> None:
         super()._add_paths(info)
+        info['part_ids'] = tuple(
+            self.metainfo['part_ids'][info['class_name']])
         if self.load_view_labels:
             info['view_label_paths'] = self._view_paths(
                 self.LABELED_IMAGES_DIR, info, '.png')

@@ -47,7 +47,10 @@ class ShapeNetPartDataset(ShapeDataset):
     with ``LoadShapePoints``, which adds ``points`` (P, 6) float32 (xyz and
     unit normals) and ``pts_part_label`` (P,) int64 part ids in the shared
     label space, checked against the category's. The data list has
-    ``category`` (int, index into ``classes``) and ``shape_id``.
+    ``category`` (int, index into ``classes``), ``part_ids`` (the
+    category's part ids, which a part segmentor restricts its prediction
+    to; ``PackPartSegInputs`` puts both into the data sample's metainfo)
+    and ``shape_id``.
 
     Args:
         data_root (str): Folder of the release.
@@ -114,7 +117,8 @@ class ShapeNetPartDataset(ShapeDataset):
                 data_list.append(dict(
                     pts_path=osp.join(self.data_root, synset, shape + '.txt'),
                     pts_format=formats[category], shape_id=shape,
-                    category=classes.index(category)))
+                    category=classes.index(category),
+                    part_ids=tuple(self.metainfo['part_ids'][category])))
         self._listing = ' and '.join(listings)
         for i, info in enumerate(data_list):
             info['sample_idx'] = i

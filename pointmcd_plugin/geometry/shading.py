@@ -1,4 +1,5 @@
-"""Grey-level shading of a z-buffer into view images."""
+"""Grey-level shading of a z-buffer into view images, and the labelled
+views of the same z-buffer."""
 from typing import Optional
 
 import numpy as np
@@ -45,6 +46,25 @@ def shade(owner: np.ndarray, zbuf: Optional[np.ndarray],
     img = _grey(np.clip((zbuf - near) / 2.0, 0, 1))
     img[owner < 0] = background
     return img
+
+
+def label_views(owner: np.ndarray, labels: np.ndarray,
+                background: int) -> np.ndarray:
+    """Labelled views (K, H, W) int64 of a z-buffer: at every pixel the
+    label of the point that owns it, ``background`` where none does. Built
+    from the same ``owner`` as :func:`shade`, a label image matches its
+    grey view pixel for pixel (holes closed alike).
+
+    Args:
+        owner (np.ndarray): (K, H, W) index of the point seen at each
+            pixel, -1 where empty (:func:`~.splatting.zbuffer`).
+        labels (np.ndarray): (N,) per-point labels (part ids).
+        background (int): Label of empty pixels.
+    """
+    # Entry 0 is the background, point n sits at entry n + 1.
+    table = np.concatenate([np.array([background], dtype=np.int64),
+                            np.asarray(labels, dtype=np.int64).reshape(-1)])
+    return np.take(table, owner + 1)
 
 
 def _grey(level: np.ndarray) -> np.ndarray:

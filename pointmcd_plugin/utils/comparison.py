@@ -30,9 +30,11 @@ entry, so the record shows it); ``sweep`` expands a row into one row per
 value, named ``name [key=value]``; ``chosen_from`` takes the options of
 the row a sweep of another spec chose on validation (the spec resolved
 against this one's folder; its runs must have finished: run it first),
-under the row's own ``cfg_options``. Commands of ``requires`` are argv lists
-whose first ``tools/*.py`` item runs with this Python from the repository
-root.
+under the row's own ``cfg_options``; ``reference`` (another row's name)
+pairs this row with that row instead of the spec's ``reference`` (tables
+of several students, each against its own control). Commands of
+``requires`` are argv lists whose first ``tools/*.py`` item runs with this
+Python from the repository root.
 
 A *run* is one (row, seed). When it has trained and been tested, its
 *record* (a small JSON: row, config, options, seed, the digest of the
@@ -48,6 +50,7 @@ repository commits them under ``results/``).
 import copy
 import glob
 import hashlib
+import itertools
 import json
 import os
 import os.path as osp
@@ -69,6 +72,7 @@ class Row:
     knowledge: Optional[str] = None
     group: Optional[str] = None  # the row a sweep expanded from
     chosen_from: Optional[Dict] = None  # dict(spec=path, row=swept row)
+    reference: Optional[str] = None  # pair with this row, not the spec's
 
     @property
     def slug(self) -> str:
@@ -86,6 +90,9 @@ class Spec:
     metric: str = 'cls/overall_acc'
     reference: Optional[str] = None
     requires: List[Dict] = field(default_factory=list)
+    # How the table's headers name the reference (default: the reference
+    # row's name); for specs whose rows carry their own references.
+    reference_label: Optional[str] = None
 
     def row(self, name: str) -> Row:
         for row in self.rows:
@@ -121,7 +128,7 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None) -> Spec:
         raise ValueError(f'{path}: a comparison spec needs a non-empty '
                          '`rows` list of dict(name=..., config=...)')
     known = {'name', 'config', 'cfg_options', 'knowledge', 'sweep',
-             'chosen_from'}
+             'chosen_from', 'reference'}
     rows: List[Row] = []
     for i, item in enumerate(cfg.rows):
         item = dict(item)
@@ -135,7 +142,8 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None) -> Spec:
         base = Row(name=item['name'],
                    config=_resolve_config(item['config'], spec_dir),
                    cfg_options=dict(item.get('cfg_options') or {}),
-                   knowledge=item.get('knowledge'))
+                   knowledge=item.get('knowledge'),
+                   reference=item.get('reference'))
         chosen = item.get('chosen_from')
         if chosen is not None:
             if set(chosen) != {'spec', 'row'}:
@@ -172,6 +180,9 @@ def load_spec(path: str, seeds: Optional[Sequence[int]] = None) -> Spec:
                 requires=list(cfg.get('requires', [])))
     if spec.reference is not None:
         spec.row(spec.reference)
+    for row in spec.rows:
+        if row.reference is not None:
+            spec.row(row.reference)
     for req in spec.requires:
         if set(req) != {'file', 'command'}:
             raise ValueError(f'{path}: requires entries are dict(file=..., '
@@ -199,6 +210,25 @@ def collect_records(spec: Spec, results_dir: str
     return records, missing
 
 
+def sweep_choice(sweep: Spec, group: str, results_dir: str
+                 ) -> Tuple[Optional[Dict], List[str]]:
+    """What the sweep spec ``sweep`` chose on validation for its swept row
+    ``group``: ``(the chosen row's summary entry, [])`` once every run of
+    that row has a record in ``results_dir`` (the entry of
+    :func:`summarize`: name, cfg_options, val/test values, minutes), else
+    ``(None, the names of the runs without one)``."""
+    if not any(r.group == group for r in sweep.rows):
+        raise ValueError(f'{sweep.path} sweeps no row {group!r}; it sweeps '
+                         f'{sorted({r.group for r in sweep.rows} - {None})}')
+    records, missing = collect_records(sweep, results_dir)
+    unfinished = [r.name for r, *_ in missing if r.group == group]
+    if unfinished:
+        return None, unfinished
+    summary = summarize(sweep, records)
+    chosen = summary['chosen'][group]
+    return next(e for e in summary['rows'] if e['name'] == chosen), []
+
+
 def apply_choices(spec: Spec, results_dir: str) -> None:
     """Resolve the ``chosen_from`` rows of ``spec``: each takes the
     ``cfg_options`` of the row its sweep chose on validation (under its
@@ -207,20 +237,17 @@ def apply_choices(spec: Spec, results_dir: str) -> None:
         if row.chosen_from is None:
             continue
         sweep = load_spec(row.chosen_from['spec'])
-        records, missing = collect_records(sweep, results_dir)
         group = row.chosen_from['row']
-        members = [r for r in sweep.rows if r.group == group]
-        if not members:
+        if not any(r.group == group for r in sweep.rows):
             raise ValueError(f'{spec.path}: {row.name!r} is chosen from '
                              f'{sweep.path}, which sweeps no row {group!r}')
-        unfinished = [r.name for r, *_ in missing if r.group == group]
+        chosen, unfinished = sweep_choice(sweep, group, results_dir)
         if unfinished:
             raise RuntimeError(
                 f'{spec.path}: {row.name!r} takes its options from the '
                 f'sweep {sweep.path}, which has not finished {unfinished}: '
                 f'run python tools/compare_seeds.py {sweep.path} first')
-        chosen = summarize(sweep, records)['chosen'][group]
-        options = dict(sweep.row(chosen).cfg_options)
+        options = dict(sweep.row(chosen['name']).cfg_options)
         options.update(row.cfg_options)
         row.cfg_options = options
 
@@ -378,24 +405,31 @@ def _mean_std(values: Sequence[float]):
 def summarize(spec: Spec, records: Dict[str, Dict[int, Dict]]) -> Dict:
     """Per row: per-seed validation / test values of ``spec.metric``, their
     mean and std (ddof 1), and the paired per-seed difference of the test
-    (and validation) metric against ``spec.reference`` over the seeds both
-    rows finished. ``records`` maps row name -> seed -> record."""
+    (and validation) metric against its reference (the row's own
+    ``reference``, else ``spec.reference``) over the seeds both rows
+    finished. ``records`` maps row name -> seed -> record."""
     metric = spec.metric
-    ref = records.get(spec.reference, {}) if spec.reference else {}
     out = dict(spec=spec.name, metric=metric, reference=spec.reference,
                rows=[])
+    if spec.reference_label is not None:
+        out['reference_label'] = spec.reference_label
     for row in spec.rows:
+        reference = row.reference if row.reference is not None \
+            else spec.reference
+        ref = records.get(reference, {}) if reference else {}
         runs = records.get(row.name, {})
         seeds = [s for s in spec.seeds if s in runs]
         entry = dict(name=row.name, group=row.group, config=row.config,
                      cfg_options=run_options(row) if row.knowledge is None
                      else dict(row.cfg_options, knowledge=row.knowledge),
                      seeds=seeds)
+        if row.reference is not None:
+            entry['reference'] = row.reference
         for split in ('val', 'test'):
             values = [runs[s][split][metric] for s in seeds]
             entry[split] = values
             entry[f'{split}_mean'], entry[f'{split}_std'] = _mean_std(values)
-        if spec.reference and row.name != spec.reference:
+        if reference and row.name != reference:
             paired = [s for s in seeds if s in ref]
             entry['paired_seeds'] = paired
             for split in ('val', 'test'):
@@ -433,13 +467,16 @@ def _pm(mean: float, std: float, n: int, signed: bool = False) -> str:
 
 
 def format_markdown(summary: Dict) -> str:
-    """The summary as a Markdown table."""
+    """The summary as a Markdown table (rows with no reference of their
+    own or the spec's leave the difference columns empty)."""
     ref = summary['reference']
+    paired = bool(ref) or any('reference' in e for e in summary['rows'])
+    label = summary.get('reference_label') or ref or 'reference'
     head = ['row', 'seeds', 'val per seed', 'val mean ± std',
             'test per seed', 'test mean ± std']
-    if ref:
-        head += [f'val − {ref} mean ± std', f'test − {ref} per seed',
-                 f'test − {ref} mean ± std']
+    if paired:
+        head += [f'val − {label} mean ± std', f'test − {label} per seed',
+                 f'test − {label} mean ± std']
     head.append('min / run')
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + '---|' * len(head)]
@@ -450,8 +487,11 @@ def format_markdown(summary: Dict) -> str:
                  _pm(e['val_mean'], e['val_std'], n),
                  ', '.join(f'{v:.1f}' for v in e['test']) or '-',
                  _pm(e['test_mean'], e['test_std'], n)]
-        if ref:
-            if e['name'] == ref:
+        if paired:
+            own = e.get('reference', ref)
+            if not own:
+                cells += ['', '', '']
+            elif e['name'] == own:
                 cells += ['(reference)', '', '']
             else:
                 d = e.get('test_diff', [])
@@ -467,3 +507,51 @@ def format_markdown(summary: Dict) -> str:
         lines.append('')
         lines.append(f'Chosen on validation for {group!r}: {name}')
     return '\n'.join(lines) + '\n'
+
+
+def plot_summary(summary: Dict, path: str, split: str = 'test',
+                 lines: Sequence[str] = (), title: Optional[str] = None
+                 ) -> None:
+    """The summary as a bar chart (PNG, matplotlib's Agg backend): one bar
+    per row at its mean ``split`` metric, with a std error bar where the
+    row ran several seeds; the rows named in ``lines`` (a teacher) are
+    drawn as horizontal lines across the chart instead. Rows that have no
+    value yet are left out."""
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot as plt
+    bars = [e for e in summary['rows']
+            if e['name'] not in lines and e['seeds']]
+    hlines = [e for e in summary['rows']
+              if e['name'] in lines and e['seeds']]
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(bars) + 2), 4.5))
+    x = np.arange(len(bars))
+    means = [e[f'{split}_mean'] for e in bars]
+    errors = [e[f'{split}_std'] if len(e['seeds']) > 1 else 0.0
+              for e in bars]
+    ax.bar(x, means, yerr=errors if any(errors) else None, capsize=4,
+           color='tab:blue', label=f'{split} mean' +
+           (' ± std over seeds' if any(errors) else ''))
+    for xi, mean, error in zip(x, means, errors):
+        ax.annotate(f'{mean:.1f}', (xi, mean + error), ha='center',
+                    va='bottom', xytext=(0, 2), textcoords='offset points',
+                    fontsize=8)
+    for e, style in zip(hlines, itertools.cycle(('--', ':', '-.'))):
+        ax.axhline(e[f'{split}_mean'], color='tab:red', linestyle=style,
+                   label=f'{e["name"]}: {e[f"{split}_mean"]:.1f}')
+    ax.set_xticks(x)
+    ax.set_xticklabels([e['name'] for e in bars], rotation=20, ha='right',
+                       fontsize=8)
+    top = max([m + s for m, s in zip(means, errors)] +
+              [e[f'{split}_mean'] for e in hlines] + [0.0])
+    # Percentages are drawn out of 100 so that bars compare at a glance.
+    top = 100.0 if 1.0 < top <= 100.0 else top * 1.1 or 1.0
+    ax.set_ylim(0, top)
+    ax.set_ylabel(f'{summary["metric"]} ({split})')
+    fig.suptitle(title or summary['spec'], fontsize=10)
+    ax.legend(loc='lower left', bbox_to_anchor=(0.0, 1.0), ncol=2,
+              fontsize=8, frameon=False)
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

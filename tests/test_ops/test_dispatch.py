@@ -71,6 +71,7 @@ def test_cuda_availability_asks_the_probe_only_with_a_gpu(fake_probe,
     assert asked == ['cuda', 'cuda']
 
 
+@pytest.mark.slow
 def test_detection_does_not_call_the_segfaulting_version_queries():
     """On CUDA 13, mmcv.ops.get_compiling_cuda_version() and
     get_compiler_version() kill the process. Stand them in with an abort

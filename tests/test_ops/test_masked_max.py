@@ -187,6 +187,7 @@ def test_shape_errors_name_expected_and_found():
         masked_view_max(feats[0], vis)
 
 
+@pytest.mark.slow
 def test_package_import_and_cpu_auto_do_not_import_triton():
     code = textwrap.dedent('''
         import sys, torch
@@ -199,6 +200,7 @@ def test_package_import_and_cpu_auto_do_not_import_triton():
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_TRITON, reason='triton is not installed')
 def test_triton_kernel_in_interpreter_matches_brute_force_and_torch():
     """Run the kernel on CPU tensors in triton's interpreter (a subprocess:

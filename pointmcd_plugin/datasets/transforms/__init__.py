@@ -1,5 +1,5 @@
-from .formatting import (PackDistillInputs, PackPointInputs,
-                         attach_distill_inputs)
+from .formatting import (PackDistillInputs, PackPartSegInputs,
+                         PackPointInputs, attach_distill_inputs)
 from .loading import (LoadMultiViewImages, LoadShapePoints,
                       LoadTeacherKnowledge, LoadViewPartLabels,
                       LoadViewVisibility, point_file_format)
@@ -10,7 +10,8 @@ from .point_transforms import (POINTWISE_KEYS, JitterPoints, NormalizePoints,
                                furthest_point_sample)
 
 __all__ = [
-    'PackDistillInputs', 'PackPointInputs', 'attach_distill_inputs',
+    'PackDistillInputs', 'PackPartSegInputs', 'PackPointInputs',
+    'attach_distill_inputs',
     'LoadMultiViewImages', 'LoadShapePoints', 'LoadTeacherKnowledge',
     'LoadViewPartLabels', 'LoadViewVisibility', 'point_file_format',
     'ComputeViewVisibility', 'RenderPointViews', 'POINTWISE_KEYS',

@@ -1,6 +1,11 @@
 """Packing: the student's own packer, plus the distillation inputs
 (views, visibility, teacher knowledge) attached to whatever data sample
-it produced (this plugin's ``DataSample``, mmdet3d's ``Det3DDataSample``)."""
+it produced (this plugin's ``DataSample``, mmdet3d's ``Det3DDataSample``).
+
+Classification packs mmpretrain ``DataSample`` objects
+(:class:`PackPointInputs`); part segmentation packs mmdet3d
+``Det3DDataSample`` objects with mmdet3d's per-point fields
+(:class:`PackPartSegInputs`)."""
 from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
@@ -8,6 +13,8 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmdet3d.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
+
+from .loading import sample_name
 
 # results key -> (data-sample field, dtype) of what distillation adds.
 DISTILL_FIELDS = {
@@ -136,3 +143,88 @@ class PackDistillInputs(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(packer={self.packer!r})'
+
+
+@TRANSFORMS.register_module()
+class PackPartSegInputs(BaseTransform):
+    """Pack a part-segmentation sample into ``inputs`` and an mmdet3d
+    ``Det3DDataSample``, with mmdet3d's field names.
+
+    ``inputs``: ``points`` (N, C) float32 (stacked to (B, N, C) by
+    ``PointDataPreprocessor``) and, when present, ``img`` (K, C, H, W)
+    uint8. The data sample carries the per-point part labels, when the
+    sample has them (``pts_part_label`` of ``LoadShapePoints``), as
+    ``gt_pts_seg.pts_semantic_mask`` ((N,) int64, a ``PointData``, where
+    mmdet3d's ``Pack3DDetInputs`` puts ``pts_semantic_mask``), the
+    ``meta_keys`` as metainfo, among them ``category`` (int, index into
+    the dataset's classes) and ``part_ids`` (the category's part ids),
+    which a :class:`PointPartSegmentor` is conditioned on and restricts
+    its prediction to, and the distillation inputs
+    (:func:`attach_distill_inputs`: ``visibility`` (N, K) bool,
+    ``teacher_descriptors`` (K, D) float32, ``gt_view_part_label``
+    (K, H, W) int64).
+
+    Args:
+        meta_keys (Sequence[str]): Keys of ``results`` copied to the data
+            sample's metainfo; ``category`` and ``part_ids`` are required
+            (``ShapeNetPartDataset`` and ``PointMCDShapeNetPartDataset``
+            list both).
+        point_channels (int, optional): Pack only the first channels of
+            the points (3: xyz, when normals were loaded).
+    """
+    REQUIRED = ('category', 'part_ids')
+
+    def __init__(self,
+                 meta_keys: Sequence[str] = ('sample_idx', 'shape_id',
+                                             'category', 'part_ids'),
+                 point_channels: Optional[int] = None) -> None:
+        missing = [k for k in self.REQUIRED if k not in meta_keys]
+        if missing:
+            raise ValueError(f'PackPartSegInputs: meta_keys must include '
+                             f'{missing} (the segmentor reads them)')
+        self.meta_keys = tuple(meta_keys)
+        self.point_channels = point_channels
+
+    def transform(self, results: Dict) -> Dict:
+        # Imported here: mmdet3d.structures pulls in torchvision and
+        # triton, which importing the plugin avoids.
+        from mmdet3d.structures import Det3DDataSample, PointData
+        points = results['points']
+        if not isinstance(points, np.ndarray) or points.ndim != 2:
+            raise TypeError('PackPartSegInputs expects results["points"] as '
+                            f'an (N, C) numpy array, got {type(points)}')
+        if self.point_channels is not None:
+            if points.shape[1] < self.point_channels:
+                raise ValueError(
+                    f'PackPartSegInputs(point_channels={self.point_channels}'
+                    f'): the points have {points.shape[1]} channels')
+            points = points[:, :self.point_channels]
+        missing = [k for k in self.REQUIRED if k not in results]
+        if missing:
+            raise KeyError(
+                f'PackPartSegInputs: {sample_name(results)} has no '
+                f'{missing}; use a part-segmentation dataset '
+                '(ShapeNetPartDataset, PointMCDShapeNetPartDataset), which '
+                "lists each shape's category and part ids")
+        inputs = dict(points=torch.from_numpy(
+            np.ascontiguousarray(points, dtype=np.float32)))
+        sample = Det3DDataSample()
+        if 'pts_part_label' in results:
+            labels = np.asarray(results['pts_part_label'], dtype=np.int64)
+            if len(labels) != len(points):
+                raise ValueError(
+                    f'PackPartSegInputs: {sample_name(results)} has '
+                    f'{len(labels)} part labels for {len(points)} points; '
+                    'a transform moved the points without their labels')
+            sample.gt_pts_seg = PointData(
+                pts_semantic_mask=torch.from_numpy(labels))
+        meta = {k: results[k] for k in self.meta_keys if k in results}
+        meta['category'] = int(meta['category'])
+        meta['part_ids'] = tuple(int(p) for p in meta['part_ids'])
+        sample.set_metainfo(meta)
+        return attach_distill_inputs(
+            dict(inputs=inputs, data_samples=sample), results)
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(meta_keys={self.meta_keys}, '
+                f'point_channels={self.point_channels})')

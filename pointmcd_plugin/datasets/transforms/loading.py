@@ -126,7 +126,8 @@ class LoadShapePoints(FileLoader):
     (P, C) float32 with the format's ``channels`` (normals scaled to unit
     length, zero normals kept) and, when the file has a ``part`` column,
     ``pts_part_label`` (P,) int64, checked against the allowed part ids.
-    A NaN or inf in a column it keeps is an error naming the file and the
+    A NaN or inf in a column it keeps, or a part label that is not a whole
+    number (47.6 is not read as 47), is an error naming the file and the
     row.
 
     Args:
@@ -152,7 +153,18 @@ class LoadShapePoints(FileLoader):
             points[:, at:at + 3] = normalize_normals(points[:, at:at + 3])
         results['points'] = np.ascontiguousarray(points)
         if PART in columns:
-            labels = rows[:, columns.index(PART)].astype(np.int64)
+            raw = rows[:, columns.index(PART)]
+            fractional = np.flatnonzero(raw != np.round(raw))
+            if len(fractional):
+                r = int(fractional[0])
+                raise ValueError(
+                    f'{path}: row {r + 1} of {len(rows)} has the part label '
+                    f'{float(raw[r]):g}, not an integer part id '
+                    f'({len(fractional)} such rows); the part column must '
+                    'hold whole part ids (e.g. '
+                    f'{fmt["part_ids"] or "0, 1, ..."}). The file is corrupt '
+                    'or not in this layout')
+            labels = raw.astype(np.int64)
             allowed = fmt['part_ids']
             if allowed is not None and not np.isin(labels, allowed).all():
                 raise ValueError(
@@ -236,7 +248,11 @@ class LoadViewPartLabels(FileLoader):
     PNGs of part ids, ``view_background`` for background) into
     ``view_part_labels`` (K, H, W) int64, checked against the shape's part
     ids (``pts_format['part_ids']``). Values are kept as stored (palette
-    indices or grey levels), as the PointMCD authors read them.
+    indices or grey levels), as the PointMCD authors read them. It is the
+    layout ``RenderPointViews(part_labels=True)`` renders from the points
+    (background ``label_background``), so the part-segmentation teacher
+    (``MultiViewPartSegTeacher``) trains on either, packed as
+    ``gt_view_part_label``.
 
     Args:
         backend_args (dict, optional): ``mmengine.fileio`` backend.

@@ -18,8 +18,9 @@ from mmengine.logging import print_log
 
 from pointmcd_plugin.geometry import (MultiViewCameras, auto_splat_radius,
                                       backface_visibility, hpr_visibility,
-                                      nearest_neighbours, normal_flip_fraction,
-                                      shade, unit_sphere_frame, zbuffer,
+                                      label_views, nearest_neighbours,
+                                      normal_flip_fraction, shade,
+                                      unit_sphere_frame, zbuffer,
                                       zbuffer_visibility)
 
 from ..fileio import first_non_finite, format_row
@@ -273,7 +274,8 @@ class RenderPointViews(BaseTransform):
 
     Adds ``img``: a list of K (H, W, 1) uint8 views (the list of (H, W, C)
     arrays mmdet3d's multi-view transforms and ``Pack3DDetInputs`` use;
-    packed as (K, 1, H, W)), and ``num_views``. Framing as in
+    packed as (K, 1, H, W)), ``num_views`` and, with ``part_labels``, the
+    labelled views ``view_part_labels`` (K, H, W). Framing as in
     :class:`ComputeViewVisibility`; both share one projection when they run
     on the same points.
 
@@ -301,6 +303,16 @@ class RenderPointViews(BaseTransform):
         shading (str): ``'normal'`` (Lambert, needs normals in channels
             3:6) or ``'depth'``.
         normalize (bool): Frame the current points in the unit sphere.
+        part_labels (bool): Also render the labelled views of a part-
+            segmentation sample: ``view_part_labels`` (K, H, W) int64, at
+            every pixel the part label (``pts_part_label``) of the point
+            that owns it in the same z-buffer as the grey view (holes
+            closed alike), ``label_background`` where the view is empty;
+            and ``view_background``. The layout the PointMCD authors'
+            ``mv_image_labeled_16`` PNGs have (``LoadViewPartLabels``).
+        label_background (int): Label of empty pixels: the number of parts
+            of the label space (50 in ShapeNetPart, as in the authors'
+            PNGs), so that a segmenter has ``num_parts + 1`` classes.
     """
 
     def __init__(self,
@@ -311,10 +323,16 @@ class RenderPointViews(BaseTransform):
                  fill_radius: Union[int, str] = 'auto',
                  fill_percentile: float = 90.0,
                  shading: str = 'normal',
-                 normalize: bool = True) -> None:
+                 normalize: bool = True,
+                 part_labels: bool = False,
+                 label_background: int = 50) -> None:
         if shading not in ('normal', 'depth'):
             raise ValueError(f"shading must be 'normal' or 'depth', got "
                              f'{shading!r}')
+        if not isinstance(label_background, int) or label_background < 0:
+            raise ValueError('label_background must be an int >= 0 (the '
+                             'number of parts), got '
+                             f'{label_background!r}')
         for name, value in (('splat_radius', splat_radius),
                             ('fill_radius', fill_radius)):
             if value != 'auto' and not (isinstance(value, int) and
@@ -327,6 +345,8 @@ class RenderPointViews(BaseTransform):
         self.fill_percentile = fill_percentile
         self.shading = shading
         self.normalize = normalize
+        self.part_labels = part_labels
+        self.label_background = label_background
 
     def radii(self, geo: SharedViewGeometry) -> Tuple[int, int]:
         """Splat and fill radius (pixels) for the current points."""
@@ -366,11 +386,42 @@ class RenderPointViews(BaseTransform):
         views = shade(owner, zbuf, self.cameras, normals)[..., None]
         results['img'] = list(views)
         results['num_views'] = self.cameras.num_views
+        if self.part_labels:
+            results['view_part_labels'] = label_views(
+                owner, self._point_labels(results, len(points)),
+                self.label_background)
+            results['view_background'] = self.label_background
         return results
+
+    def _point_labels(self, results: Dict, num_points: int) -> np.ndarray:
+        """(N,) part labels of the current points, checked."""
+        name = 'RenderPointViews(part_labels=True)'
+        if 'pts_part_label' not in results:
+            raise KeyError(
+                f'{name} needs results["pts_part_label"] ((N,) part ids of '
+                f'the points; {sample_name(results)} has none): use a '
+                'part-segmentation dataset whose point files have a part '
+                'column (ShapeNetPartDataset), read by LoadShapePoints')
+        labels = np.asarray(results['pts_part_label'])
+        if labels.shape != (num_points, ):
+            raise ValueError(
+                f'{name}: {sample_name(results)} has part labels of shape '
+                f'{labels.shape} for {num_points} points; a transform moved '
+                'the points without their labels')
+        if len(labels) and (labels.min() < 0 or
+                            labels.max() >= self.label_background):
+            raise ValueError(
+                f'{name}: {sample_name(results)} has part labels '
+                f'{int(labels.min())}..{int(labels.max())}, expected 0..'
+                f'{self.label_background - 1} below label_background='
+                f'{self.label_background} (set label_background to the '
+                'number of parts of the label space)')
+        return labels
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(views={self.cameras.num_views}, '
                 f'image_size={self.cameras.image_size}, '
                 f'splat_radius={self.splat_radius!r}, '
                 f'fill_radius={self.fill_radius!r}, '
-                f'normalize={self.normalize})')
+                f'normalize={self.normalize}, '
+                f'part_labels={self.part_labels})')

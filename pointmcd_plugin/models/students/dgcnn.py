@@ -170,6 +170,10 @@ class DGCNNEncoder(BaseModule):
             ``norm_cfg`` means no norm.
         bias (bool | str): Conv bias of every layer; ``'auto'`` (mmcv's
             rule) has a bias only without a norm. Defaults to ``'auto'``.
+        global_pool (Sequence[str]): Poolings of ``point_feats`` whose
+            concatenation is ``global_feat``, from ``'max'`` and ``'avg'``.
+            Defaults to ``('max', 'avg')`` (the classification DGCNN); the
+            part-segmentation DGCNN pools ``('max', )``.
         init_cfg (dict, optional): Initialisation config.
 
     Inputs:
@@ -183,8 +187,9 @@ class DGCNNEncoder(BaseModule):
         - ``level_feats`` (list[Tensor]): the output of every EdgeConv
           layer ``l``, (B, N, edge_channels[l]) (what a DGCNN part
           segmentor concatenates).
-        - ``global_feat`` (B, 2 * embed_channels): max- and average-pooled
-          ``point_feats``, concatenated.
+        - ``global_feat`` (B, len(global_pool) * embed_channels): the
+          ``global_pool`` poolings of ``point_feats`` (by default max and
+          average), concatenated.
 
         All channels last; ``point_channels``, ``level_channels`` and
         ``global_channels`` give the widths.
@@ -199,8 +204,16 @@ class DGCNNEncoder(BaseModule):
                  act_cfg: Optional[Dict] = dict(type='LeakyReLU',
                                                 negative_slope=0.2),
                  bias: Union[bool, str] = 'auto',
+                 global_pool: Sequence[str] = ('max', 'avg'),
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        global_pool = tuple(global_pool)
+        if not global_pool or not set(global_pool) <= {'max', 'avg'}:
+            raise ValueError(
+                "DGCNNEncoder: global_pool must name poolings among 'max' "
+                f"and 'avg', e.g. ('max', 'avg') or ('max', ); got "
+                f'{global_pool}')
+        self.global_pool = global_pool
         self.in_channels = in_channels
         self.k = k
         self.edge_convs = nn.ModuleList()
@@ -217,7 +230,7 @@ class DGCNNEncoder(BaseModule):
                                 norm_cfg=norm1d, act_cfg=act_cfg)
         self.point_channels = embed_channels
         self.level_channels = list(edge_channels)
-        self.global_channels = 2 * embed_channels
+        self.global_channels = len(global_pool) * embed_channels
 
     def forward(self, points: Tensor) -> Dict[str, Union[Tensor, List]]:
         if points.dim() != 3 or points.shape[-1] != self.in_channels:
@@ -230,7 +243,9 @@ class DGCNNEncoder(BaseModule):
             x = conv(x)
             outs.append(x)
         x = self.embed(torch.cat(outs, dim=1))  # (B, E, N)
-        global_feat = torch.cat([x.max(dim=-1)[0], x.mean(dim=-1)], dim=1)
+        global_feat = torch.cat(
+            [x.max(dim=-1)[0] if pool == 'max' else x.mean(dim=-1)
+             for pool in self.global_pool], dim=1)
         return dict(point_feats=x.transpose(1, 2),
                     level_feats=[o.transpose(1, 2) for o in outs],
                     global_feat=global_feat)

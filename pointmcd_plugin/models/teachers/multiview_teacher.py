@@ -32,8 +32,27 @@ def _last_output(outs: Union[Tensor, Tuple[Tensor, ...]]) -> Tensor:
     return feat
 
 
+class FrozenTeacherMixin:
+    """``freeze`` for the image teachers (put before ``BaseModel`` in the
+    bases; the class sets ``self.frozen = False`` when it is built): a
+    frozen teacher has no parameter that requires grad and stays in eval
+    mode, ``train()`` included, so BN statistics never move; its
+    descriptors are extracted under ``torch.no_grad``."""
+    frozen: bool
+
+    def freeze(self):
+        """Make this a fixed teacher (see the class docstring)."""
+        self.frozen = True
+        self.requires_grad_(False)
+        return self.train(False)
+
+    def train(self, mode: bool = True):
+        """As ``nn.Module.train``, but a frozen teacher stays in eval."""
+        return super().train(mode and not self.frozen)
+
+
 @MODELS.register_module()
-class MultiViewImageTeacher(BaseModel):
+class MultiViewImageTeacher(FrozenTeacherMixin, BaseModel):
     """Multi-view image classifier around an mmpretrain backbone: the
     PointMCD teacher.
 
@@ -140,18 +159,6 @@ class MultiViewImageTeacher(BaseModel):
         ``Pretrained`` checkpoint does not fit the module it names."""
         super().init_weights()
         check_pretrained_fits(self)
-
-    def freeze(self) -> 'MultiViewImageTeacher':
-        """Make this a fixed teacher: no parameter requires grad, the model
-        stays in eval mode (``train()`` included, so BN statistics never
-        move) and descriptors are extracted under ``torch.no_grad``."""
-        self.frozen = True
-        self.requires_grad_(False)
-        return self.train(False)
-
-    def train(self, mode: bool = True) -> 'MultiViewImageTeacher':
-        """As ``nn.Module.train``, but a frozen teacher stays in eval."""
-        return super().train(mode and not self.frozen)
 
     def extract_view_descriptors(self, img: Tensor) -> Tensor:
         """Per-view descriptors of normalised views.

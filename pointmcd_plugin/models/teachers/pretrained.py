@@ -6,7 +6,7 @@ with the wrong checkpoint (another depth, width or architecture) would
 start from random weights without anyone noticing.
 """
 import re
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_with_prefix)
@@ -37,10 +37,19 @@ def _listed(keys: List[str]) -> str:
     return ', '.join(keys[:_SHOWN]) + more
 
 
-def check_pretrained_fits(module: nn.Module) -> None:
+def check_pretrained_fits(module: nn.Module,
+                          ignore_unexpected: Sequence[str] = ()) -> None:
     """Raise if a ``Pretrained`` init_cfg of ``module`` or of one of its
     submodules names a checkpoint whose keys or shapes differ from the
     module's state dict.
+
+    Args:
+        module (nn.Module): The initialised module.
+        ignore_unexpected (Sequence[str]): Regular expressions (searched
+            with ``re.search``) of checkpoint keys the module has no place
+            for and that are dropped knowingly, e.g. ``'^classifier\\.'``
+            for the ImageNet classifier inside mmpretrain's ``VGG``
+            checkpoints when the backbone is built without one.
 
     Raises:
         ValueError: naming the checkpoint, the prefix and the missing,
@@ -51,7 +60,9 @@ def check_pretrained_fits(module: nn.Module) -> None:
             state = load_pretrained_state(cfg)
             expected = sub.state_dict()
             missing = sorted(set(expected) - set(state))
-            unexpected = sorted(set(state) - set(expected))
+            unexpected = sorted(
+                k for k in set(state) - set(expected)
+                if not any(re.search(p, k) for p in ignore_unexpected))
             mismatched = [
                 f'{k} (checkpoint {tuple(state[k].shape)}, model '
                 f'{tuple(v.shape)})' for k, v in expected.items()
