@@ -15,10 +15,10 @@ PAGES = ['README.md'] + sorted(
     osp.relpath(p, REPO_ROOT).replace(osp.sep, '/')
     for p in glob.glob(osp.join(REPO_ROOT, 'docs', '*.md')))
 
-# Files a link may name before they exist: the picture `python tools/demo.py`
-# writes, committed by hand after a demo run. Remove an entry once the file
-# is in the repository.
-PENDING = {'docs/images/demo_results.png'}
+# Files a link may name before they exist (none today; e.g. a picture a
+# tool writes, before it is committed). Remove an entry once the file is in
+# the repository.
+PENDING = set()
 
 FENCE = re.compile(r'^(```|~~~)')
 INLINE_CODE = re.compile(r'`[^`]*`')
