@@ -12,7 +12,7 @@ metric = 'cls/overall_acc'
 lr_key = 'optim_wrapper.optimizer.lr'
 rows = [
     dict(name='baseline', config='../pointnet_synthetic_10shot.py',
-         sweep=dict(key=lr_key, values=[0.03, 0.01, 0.003])),
+         sweep=dict(key=lr_key, values=[0.1, 0.03, 0.01, 0.003])),
     dict(name='PointMCD (own-shapes teacher)',
          config='../pointmcd_pointnet_synthetic_10shot.py',
          knowledge={{_base_.knowledge_own_10shot}},
