@@ -116,3 +116,54 @@ def partseg_tiny_options(student: str, data_root: str,
     if work_dir is not None:
         opts['work_dir'] = work_dir
     return opts
+
+
+# The embedded FoldingNet config and what shrinks it to seconds on CPU: the
+# tiny core set tiny_synthetic_root generates (pre-training) and the tiny
+# classification set (TINY_GENERATE, the SVM), TINY_AE_POINTS points, an
+# 8 x 8 folding grid and narrow layers.
+FOLDINGNET_CONFIG = 'configs/foldingnet_shapenetcore_synthetic.py'
+TINY_AE_POINTS = 64
+# As tiny_synthetic_root's core=... (seed 0).
+TINY_CORE_GENERATE = dict(seed=0, num_train_per_class=2, num_val_per_class=1,
+                          num_test_per_class=1, num_points=256)
+TINY_AE_MODEL = {
+    'model.backbone.graph_channels': '(32,64)',
+    'model.neck.in_channels': 64,
+    'model.neck.channels': '(32,32)',
+    'model.head.in_channels': 32,
+    'model.head.mid_channels': 32,
+    'model.head.grid_size': '(8,8)',
+}
+
+
+def foldingnet_tiny_options(data_root: str, work_dir: str = None,
+                            max_epochs: int = 1,
+                            batch_size: int = 8) -> dict:
+    """--cfg-options that shrink FOLDINGNET_CONFIG to seconds: training
+    on the tiny core set, the SVM loaders (a TaggedSplitsDataset of two
+    splits each) on the tiny classification set, in one process."""
+    opts = {
+        'train_cfg.max_epochs': max_epochs,
+        'default_hooks.logger.interval': 1,
+        'train_dataloader.batch_size': batch_size,
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.dataset.data_root': data_root,
+        'train_dataloader.dataset.pipeline.0.num_points': TINY_AE_POINTS,
+    }
+    opts.update(TINY_AE_MODEL)
+    for k, v in TINY_CORE_GENERATE.items():
+        opts[f'train_dataloader.dataset.generate.{k}'] = v
+    for loader, splits in (('val_dataloader', ('train', 'val')),
+                           ('test_dataloader', ('train', 'test'))):
+        opts[f'{loader}.batch_size'] = batch_size
+        opts[f'{loader}.num_workers'] = 0
+        for split in splits:
+            key = f'{loader}.dataset.datasets.{split}'
+            opts[f'{key}.data_root'] = data_root
+            opts[f'{key}.pipeline.0.num_points'] = TINY_AE_POINTS
+            for k, v in TINY_GENERATE.items():
+                opts[f'{key}.generate.{k}'] = v
+    if work_dir is not None:
+        opts['work_dir'] = work_dir
+    return opts

@@ -2,19 +2,28 @@
 optimizer step) of the baseline student, PointMCD with cached knowledge
 and PointMCD with the online teacher, side by side in one run.
 
-    python tools/benchmark_train_step.py [--student dgcnn|pointnet|pointnet2]
-        [--batch-size 24] [--points 1024] [--views 12] [--image-size 224]
-        [--iters 5] [--device cpu|cuda]
+    python tools/benchmark_train_step.py [--task cls|partseg]
+        [--student dgcnn|pointnet|pointnet2] [--batch-size N]
+        [--points N] [--views K] [--image-size S] [--iters 5]
+        [--device cpu|cuda]
 
-Models are the ModelNet40 configs' (DGCNN or PointNet student with VAFP
-1024 -> 512, or mmdet3d's PointNet++ with VAFP 256 -> 512 at its 128
-anchors; the MobileNetV2 teacher; randomly initialised: weights do not
-change the cost); inputs are random batches of the given sizes, so the
-numbers are the model's cost alone (the data pipeline's is measured by
-tools/benchmark_pipeline.py). Memory: the peak above the level after a
-warm-up step (model, batch, optimizer state, reusable buffers), on CUDA as
-allocated, on CPU as resident memory (``PeakMemory`` of
-tools/benchmark_vafp.py).
+Classification (``--task cls``, the default): the ModelNet40 configs'
+models (DGCNN or PointNet student with VAFP 1024 -> 512, or mmdet3d's
+PointNet++ with VAFP 256 -> 512 at its 128 anchors; the MobileNetV2
+teacher), by default at their settings: batch 24, 1024 points, 12 views
+at 224 px. Part segmentation (``--task partseg``): the ShapeNetPart
+configs' part segmentors (pointmcd_*_shapenetpart.py: DGCNN or PointNet
+with VAFP 1024 -> 512, PointNet++ with VAFP 256 -> 512 at its 128
+anchors; the VGG11-bn + U-Net part-segmentation teacher, of which the
+distiller runs the backbone only), by default at their settings: batch
+32, 2048 points, 16 views at 224 px; shrink ``--batch-size`` /
+``--points`` / ``--image-size`` on a CPU. Models are randomly initialised
+(weights do not change the cost); inputs are random batches of the given
+sizes, so the numbers are the model's cost alone (the data pipeline's is
+measured by tools/benchmark_pipeline.py). Memory: the peak above the
+level after a warm-up step (model, batch, optimizer state, reusable
+buffers), on CUDA as allocated, on CPU as resident memory
+(``PeakMemory`` of tools/benchmark_vafp.py).
 """
 import argparse
 import copy
@@ -33,21 +42,58 @@ from mmpretrain.structures import DataSample  # noqa: E402
 import pointmcd_plugin  # noqa: E402,F401
 from tools.benchmark_vafp import PeakMemory  # noqa: E402
 
-CONFIGS = dict(dgcnn='configs/pointmcd_dgcnn_modelnet40.py',
-               pointnet='configs/pointmcd_pointnet_modelnet40.py',
-               pointnet2='configs/pointmcd_pointnet2_modelnet40.py')
-TEACHER = 'configs/teacher_mobilenetv2_modelnet40.py'
+CONFIGS = dict(
+    cls=dict(dgcnn='configs/pointmcd_dgcnn_modelnet40.py',
+             pointnet='configs/pointmcd_pointnet_modelnet40.py',
+             pointnet2='configs/pointmcd_pointnet2_modelnet40.py'),
+    partseg=dict(dgcnn='configs/pointmcd_dgcnn_shapenetpart.py',
+                 pointnet='configs/pointmcd_pointnet_shapenetpart.py',
+                 pointnet2='configs/pointmcd_pointnet2_shapenetpart.py'))
+TEACHERS = dict(cls='configs/teacher_mobilenetv2_modelnet40.py',
+                partseg='configs/teacher_vgg11_shapenetpart.py')
+# Per task: the configs' batch size, points, views and view size.
+DEFAULTS = dict(cls=dict(batch_size=24, points=1024, views=12,
+                         image_size=224),
+                partseg=dict(batch_size=32, points=2048, views=16,
+                             image_size=224))
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def batch(args, views: bool, cached: bool):
-    gen = torch.Generator().manual_seed(0)
+def student_samples(args, gen: torch.Generator) -> list:
+    """The data samples the student's packer makes: mmpretrain
+    ``DataSample`` with a class label (classification), mmdet3d
+    ``Det3DDataSample`` with per-point part labels and the category and
+    its part ids in metainfo (part segmentation, ShapeNetPart's 16
+    categories and 50 parts)."""
+    if args.task == 'cls':
+        return [DataSample().set_gt_label(i % 40)
+                for i in range(args.batch_size)]
+    from mmdet3d.structures import Det3DDataSample, PointData
+
+    from pointmcd_plugin.datasets.shapenet_part import SHAPENETPART_PART_IDS
+    categories = list(SHAPENETPART_PART_IDS.values())
     samples = []
     for i in range(args.batch_size):
-        s = DataSample().set_gt_label(i % 40)
+        parts = categories[i % len(categories)]
+        s = Det3DDataSample(metainfo=dict(category=i % len(categories),
+                                          part_ids=parts))
+        labels = torch.as_tensor(parts)[torch.randint(
+            len(parts), (args.points, ), generator=gen)]
+        s.gt_pts_seg = PointData(pts_semantic_mask=labels)
+        samples.append(s)
+    return samples
+
+
+def batch(args, views: bool, cached: bool, dim: int):
+    """A random batch of the task's samples, with visibility (N, K) and,
+    for ``cached``, (K, dim) teacher descriptors; ``views``: K grey views
+    for the online teacher."""
+    gen = torch.Generator().manual_seed(0)
+    samples = student_samples(args, gen)
+    for s in samples:
         s.visibility = torch.rand(args.points, args.views, generator=gen) > .5
         if cached:
-            s.teacher_descriptors = torch.rand(args.views, 512, generator=gen)
-        samples.append(s)
+            s.teacher_descriptors = torch.rand(args.views, dim, generator=gen)
     inputs = dict(points=[torch.randn(args.points, 3, generator=gen)
                           for _ in range(args.batch_size)])
     if views:
@@ -59,15 +105,20 @@ def batch(args, views: bool, cached: bool):
 
 
 def build(kind: str, args, tmp_ckpt: str):
+    """The baseline student, or the distiller around it (cached knowledge
+    or the online teacher, saved once at random weights and loaded)."""
     from mmdet3d.registry import MODELS
-    cfg = Config.fromfile(CONFIGS[args.student]).model
+    cfg = Config.fromfile(osp.join(ROOT, CONFIGS[args.task][args.student]))
+    cfg = cfg.model
     if kind == 'baseline':
         return MODELS.build(cfg.student)
     if kind == 'online':
-        cfg.teacher = copy.deepcopy(Config.fromfile(TEACHER).model)
-        cfg.teacher.backbone.init_cfg = None  # no download
-        cfg.teacher.head.num_classes = 40
-        torch.save(dict(state_dict=MODELS.build(cfg.teacher).state_dict()),
+        teacher = Config.fromfile(osp.join(ROOT, TEACHERS[args.task])).model
+        teacher.backbone.init_cfg = None  # no download
+        if args.task == 'cls':
+            teacher.head.num_classes = 40
+        cfg.teacher = copy.deepcopy(teacher)
+        torch.save(dict(state_dict=MODELS.build(teacher).state_dict()),
                    tmp_ckpt)
         cfg.teacher_checkpoint = tmp_ckpt
     return MODELS.build(cfg)
@@ -98,20 +149,29 @@ def step_cost(model, data, args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--student', choices=sorted(CONFIGS), default='dgcnn')
-    p.add_argument('--batch-size', type=int, default=24)
-    p.add_argument('--points', type=int, default=1024)
-    p.add_argument('--views', type=int, default=12)
-    p.add_argument('--image-size', type=int, default=224)
+    p.add_argument('--task', choices=sorted(CONFIGS), default='cls')
+    p.add_argument('--student', choices=sorted(CONFIGS['cls']),
+                   default='dgcnn')
+    p.add_argument('--batch-size', type=int,
+                   help='default: the configs\' (cls 24, partseg 32)')
+    p.add_argument('--points', type=int,
+                   help='default: cls 1024, partseg 2048')
+    p.add_argument('--views', type=int, help='default: cls 12, partseg 16')
+    p.add_argument('--image-size', type=int, help='default: 224')
     p.add_argument('--iters', type=int, default=5)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
     args = p.parse_args()
+    for key, value in DEFAULTS[args.task].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     init_default_scope('mmdet3d')
     tmp = osp.join(tempfile.mkdtemp(), 'teacher.pth')
-    print(f'{args.student} student, batch {args.batch_size}, {args.points} '
-          f'points, {args.views} views at {args.image_size} px, '
-          f'{args.device}, torch threads {torch.get_num_threads()}, '
+    dim = Config.fromfile(osp.join(ROOT, CONFIGS[args.task][args.student])
+                          ).model.vafp.out_channels
+    print(f'{args.task} {args.student} student, batch {args.batch_size}, '
+          f'{args.points} points, {args.views} views at {args.image_size} '
+          f'px, {args.device}, torch threads {torch.get_num_threads()}, '
           f'mean of {args.iters} iterations')
     print(f'{"setting":<28} {"ms / iter":>10} {"vs baseline":>11} '
           f'{"peak extra MiB":>15}')
@@ -120,7 +180,7 @@ def main():
                                 ('cached', False, True),
                                 ('online', True, False)):
         model = build(kind, args, tmp)
-        ms, extra = step_cost(model, batch(args, views, cached), args)
+        ms, extra = step_cost(model, batch(args, views, cached, dim), args)
         base_ms = base_ms or ms
         label = dict(baseline='baseline student',
                      cached='PointMCD, cached knowledge',

@@ -5,6 +5,7 @@ from .pointmcd_preprocessed import (PointMCDModelNet40Dataset,
 from .scanobjectnn import SCANOBJECTNN_CLASSES, ScanObjectNNDataset
 from .shapenet_part import SHAPENETPART_PART_IDS, ShapeNetPartDataset
 from .shapenetcore import ShapeNetCoreV2HDF5Dataset
+from .tagged_splits import TaggedSplitsDataset  # noqa: F401
 from .synthetic_shapes import (SyntheticShapesClsDataset,
                                SyntheticShapesCoreDataset,
                                SyntheticShapesPartSegDataset)
