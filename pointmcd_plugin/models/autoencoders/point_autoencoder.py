@@ -1,14 +1,14 @@
-from typing import Dict, List, Optional, Union
+from typing import Dict, Optional
 
 from mmdet3d.registry import MODELS
-from mmengine.model import BaseModel
 from torch import Tensor
 
+from ..point_task_model import PointTaskModel
 from .folding_head import SampleList
 
 
 @MODELS.register_module()
-class PointAutoEncoder(BaseModel):
+class PointAutoEncoder(PointTaskModel):
     """Point-cloud auto-encoder (FoldingNet): data preprocessor, point
     encoder, optional neck (global feature -> codeword), decoder head; a
     sibling of :class:`PointClassifier` and :class:`PointPartSegmentor`.
@@ -37,26 +37,6 @@ class PointAutoEncoder(BaseModel):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 backbone: Dict,
-                 head: Dict,
-                 neck: Optional[Dict] = None,
-                 data_preprocessor: Optional[Dict] = None,
-                 init_cfg: Optional[Dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='PointDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(init_cfg=init_cfg,
-                         data_preprocessor=data_preprocessor)
-        self.backbone = MODELS.build(backbone)
-        self.neck = MODELS.build(neck) if neck is not None else None
-        self.head = MODELS.build(head)
-
-    def extract_point_feat(self, inputs: Dict[str, Tensor]) -> Dict:
-        """The encoder's dict for ``inputs['points']`` (B, N, C)."""
-        return self.backbone(inputs['points'])
-
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tensor:
         """(B, D) codeword of ``inputs['points']`` (B, N, C)."""
         return self._codeword(self.extract_point_feat(inputs))
@@ -82,22 +62,6 @@ class PointAutoEncoder(BaseModel):
                              f'shape (B, N, >=3), got {tuple(points.shape)}')
         return points[..., :3]
 
-    def forward(self,
-                inputs: Dict[str, Tensor],
-                data_samples: Optional[SampleList] = None,
-                mode: str = 'tensor') -> Union[Dict, List, Tensor]:
-        """``loss`` -> dict of losses; ``predict`` -> data samples with
-        ``pred_points`` and ``codeword``; ``tensor`` -> (B, M, 3)
-        reconstruction."""
-        if mode == 'tensor':
-            return self.head(self.extract_feat(inputs))
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}"; expected "tensor", '
-                           '"loss" or "predict".')
-
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Optional[SampleList] = None
              ) -> Dict[str, Tensor]:
@@ -106,15 +70,7 @@ class PointAutoEncoder(BaseModel):
         feats = self.extract_point_feat(inputs)
         losses = dict(self.head.loss(self._codeword(feats),
                                      self._target(inputs)))
-        regularizers = getattr(self.backbone, 'regularizer_losses', None)
-        if regularizers is not None:
-            for key, value in regularizers(feats).items():
-                if key in losses:
-                    raise KeyError(
-                        f'PointAutoEncoder: the backbone regulariser {key!r} '
-                        f'collides with a head loss ({sorted(losses)})')
-                losses[key] = value
-        return losses
+        return self._add_regularizers(losses, feats)
 
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[SampleList] = None) -> SampleList:

@@ -1,13 +1,14 @@
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple
 
 from mmdet3d.registry import MODELS
-from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
+from ..point_task_model import PointTaskModel
+
 
 @MODELS.register_module()
-class PointClassifier(BaseModel):
+class PointClassifier(PointTaskModel):
     """Point-cloud classifier: data preprocessor, point encoder, optional
     neck, head.
 
@@ -43,32 +44,6 @@ class PointClassifier(BaseModel):
             (B, G) global feature. Defaults to reading ``global_feat``.
     """
 
-    def __init__(self,
-                 backbone: Dict,
-                 head: Dict,
-                 data_preprocessor: Optional[Dict] = None,
-                 init_cfg: Optional[Dict] = None,
-                 neck: Optional[Dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='PointDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(init_cfg=init_cfg,
-                         data_preprocessor=data_preprocessor)
-        self.backbone = MODELS.build(backbone)
-        self.neck = MODELS.build(neck) if neck is not None else None
-        self.head = MODELS.build(head)
-
-    def extract_point_feat(self,
-                           inputs: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """Run the encoder on ``inputs['points']`` (B, N, C).
-
-        Returns the encoder's dict (``point_feats`` (B, N, C') and
-        ``global_feat`` (B, G) for this plugin's encoders). Distillers and
-        probes call this.
-        """
-        return self.backbone(inputs['points'])
-
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor]:
         """Global feature as the one-element tuple mmpretrain heads take."""
         return self._global_feat(self.extract_point_feat(inputs))
@@ -87,21 +62,6 @@ class PointClassifier(BaseModel):
                 "(e.g. dict(type='GlobalSANeck', ...) after PointNet2SASSG)")
         return (feats['global_feat'], )
 
-    def forward(self,
-                inputs: Dict[str, Tensor],
-                data_samples: Optional[List[DataSample]] = None,
-                mode: str = 'tensor') -> Union[Dict, List, Tensor]:
-        """``loss`` -> dict of losses; ``predict`` -> data samples with
-        ``pred_score``/``pred_label``; ``tensor`` -> logits (B, K)."""
-        if mode == 'tensor':
-            return self.head(self.extract_feat(inputs))
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}"; expected "tensor", '
-                           '"loss" or "predict".')
-
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: List[DataSample]) -> Dict[str, Tensor]:
         """``loss_cls`` (the head's ``loss``), the head's other entries,
@@ -112,15 +72,7 @@ class PointClassifier(BaseModel):
             for key, value in self.head.loss(self._global_feat(feats),
                                              data_samples).items()
         }
-        regularizers = getattr(self.backbone, 'regularizer_losses', None)
-        if regularizers is not None:
-            for key, value in regularizers(feats).items():
-                if key in losses:
-                    raise KeyError(
-                        f'PointClassifier: the backbone regulariser {key!r} '
-                        f'collides with a head entry ({sorted(losses)})')
-                losses[key] = value
-        return losses
+        return self._add_regularizers(losses, feats)
 
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: Optional[List[DataSample]] = None

@@ -1,14 +1,14 @@
-from typing import Dict, List, Optional, Union
+from typing import Dict, Optional
 
 from mmdet3d.registry import MODELS
-from mmengine.model import BaseModel
 from torch import Tensor
 
+from ..point_task_model import PointTaskModel
 from .part_seg_head import SampleList
 
 
 @MODELS.register_module()
-class PointPartSegmentor(BaseModel):
+class PointPartSegmentor(PointTaskModel):
     """Part segmentor (ShapeNetPart): data preprocessor, point encoder,
     optional neck, part-segmentation head; a sibling of
     :class:`PointClassifier`.
@@ -44,26 +44,6 @@ class PointPartSegmentor(BaseModel):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def __init__(self,
-                 backbone: Dict,
-                 head: Dict,
-                 data_preprocessor: Optional[Dict] = None,
-                 neck: Optional[Dict] = None,
-                 init_cfg: Optional[Dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='PointDataPreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(init_cfg=init_cfg,
-                         data_preprocessor=data_preprocessor)
-        self.backbone = MODELS.build(backbone)
-        self.neck = MODELS.build(neck) if neck is not None else None
-        self.head = MODELS.build(head)
-
-    def extract_point_feat(self, inputs: Dict[str, Tensor]) -> Dict:
-        """The encoder's dict for ``inputs['points']`` (B, N, C)."""
-        return self.backbone(inputs['points'])
-
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Dict:
         """The encoder's dict, with the neck's (B, G) output as
         ``global_feat`` when there is a neck (a new dict: the encoder's
@@ -78,21 +58,11 @@ class PointPartSegmentor(BaseModel):
                             f'dict, got {type(feats).__name__}')
         return dict(feats, global_feat=self.neck(feats))
 
-    def forward(self,
-                inputs: Dict[str, Tensor],
-                data_samples: Optional[SampleList] = None,
-                mode: str = 'tensor') -> Union[Dict, List, Tensor]:
-        """``loss`` -> dict of losses; ``predict`` -> data samples with
-        ``pred_pts_seg`` / ``pts_seg_logits``; ``tensor`` -> (B, P, N)
-        logits. Every mode needs the data samples (the category)."""
-        if mode == 'tensor':
-            return self.head(self.extract_feat(inputs), data_samples)
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        raise RuntimeError(f'Invalid mode "{mode}"; expected "tensor", '
-                           '"loss" or "predict".')
+    def _tensor(self, inputs: Dict[str, Tensor],
+                data_samples: Optional[SampleList]) -> Tensor:
+        """(B, P, N) logits; the head reads the category from the
+        samples, so every mode needs them."""
+        return self.head(self.extract_feat(inputs), data_samples)
 
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: SampleList) -> Dict[str, Tensor]:
@@ -100,16 +70,7 @@ class PointPartSegmentor(BaseModel):
         point_feats = self.extract_point_feat(inputs)
         losses = dict(self.head.loss(self._with_neck(point_feats),
                                      data_samples))
-        regularizers = getattr(self.backbone, 'regularizer_losses', None)
-        if regularizers is not None:
-            for key, value in regularizers(point_feats).items():
-                if key in losses:
-                    raise KeyError(
-                        f'PointPartSegmentor: the backbone regulariser '
-                        f'{key!r} collides with a head loss '
-                        f'({sorted(losses)})')
-                losses[key] = value
-        return losses
+        return self._add_regularizers(losses, point_feats)
 
     def predict(self, inputs: Dict[str, Tensor],
                 data_samples: SampleList) -> SampleList:
