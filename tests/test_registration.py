@@ -14,7 +14,14 @@ EXPECTED = {
     MODELS: ['PointClassifier', 'PointDataPreprocessor', 'DGCNNEncoder',
              'PointNetEncoder', 'VAFP', 'MultiViewDistillLoss',
              'MultiViewImageTeacher', 'MultiViewImagePreprocessor',
-             'PointMCDDistiller'],
+             'PointMCDDistiller',
+             # part segmentation
+             'PointPartSegmentor', 'PartSegHead', 'GlobalSANeck',
+             'MultiViewPartSegTeacher', 'UNetPartSegHead',
+             # unsupervised learning
+             'PointAutoEncoder', 'FoldingNetEncoder', 'CodewordNeck',
+             'FoldingHead', 'ChamferLoss', 'MultiViewAutoEncoderTeacher',
+             'ViewDecoderHead'],
     DATASETS: ['ModelNet40HDF5Dataset', 'ModelNet40ResampledDataset',
                'ShapeNetPartDataset', 'ScanObjectNNDataset',
                'PointMCDModelNet40Dataset', 'PointMCDShapeNetPartDataset',
@@ -26,8 +33,9 @@ EXPECTED = {
                  'LoadShapePoints', 'LoadMultiViewImages',
                  'LoadViewVisibility', 'LoadViewPartLabels',
                  'LoadTeacherKnowledge', 'PackPointInputs',
-                 'PackDistillInputs'],
-    METRICS: ['PointClsMetric'],
+                 'PackDistillInputs', 'PackPartSegInputs', 'PackViewInputs'],
+    METRICS: ['PointClsMetric', 'ShapeNetPartMetric', 'PixelMIoUMetric',
+              'LinearSVMMetric', 'ViewReconstructionMetric'],
     HOOKS: ['NumClassesCheckHook', 'PointClsVisualizationHook'],
     VISUALIZERS: ['PointClsVisualizer'],
 }

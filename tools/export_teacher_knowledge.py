@@ -4,9 +4,12 @@ to one ``.npy`` (num_samples, K, D), with a manifest beside it.
 Any teacher with ``extract_view_descriptors(img (B, K, C, H, W)) ->
 (B, K, D)`` and a ``MultiViewImagePreprocessor`` exports: the
 classification teacher (``MultiViewImageTeacher``, D = its descriptor
-width) and the part-segmentation teacher (``MultiViewPartSegTeacher``,
+width), the part-segmentation teacher (``MultiViewPartSegTeacher``,
 D = the width of its last backbone stage, 512 for VGG11-bn), whose
-descriptors need the views only, not the category.
+descriptors need the views only, not the category, and the label-free
+auto-encoding teacher (``MultiViewAutoEncoderTeacher``, D = its pooled
+(or projected) last stage, 512), whose pipeline packs the views alone
+(``PackViewInputs``): nothing here reads a label.
 
     python tools/export_teacher_knowledge.py TEACHER_CONFIG CHECKPOINT \
         --split train --out work_dirs/teacher/knowledge_train.npy \
@@ -32,6 +35,9 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tools.cpu_env import use_huge_pages  # noqa: E402
+
+use_huge_pages()  # before torch is imported
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -122,7 +128,8 @@ def main():
         raise SystemExit(
             f'{type(model).__name__} (model.type of {args.config}) has no '
             'extract_view_descriptors(img) -> (B, K, D): export an image '
-            'teacher config (MultiViewImageTeacher, MultiViewPartSegTeacher)')
+            'teacher config (MultiViewImageTeacher, MultiViewPartSegTeacher, '
+            'MultiViewAutoEncoderTeacher)')
     model.to(args.device).eval()
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False,
                         num_workers=args.num_workers,

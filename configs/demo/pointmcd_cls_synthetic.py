@@ -1,4 +1,5 @@
-# The one-command demo of PointMCD on the embedded shapes, classification:
+# The one-command demo of PointMCD on the embedded shapes, classification
+# (setting `cls`, the default of tools/demo.py --settings):
 #   python tools/demo.py [--students pointnet dgcnn pointnet2] [--seeds 0 1 2]
 # (format: pointmcd_plugin/utils/plans.py). The fair-comparison protocol of
 # configs/comparisons/pointnet_synthetic.py, with the honest teacher only:

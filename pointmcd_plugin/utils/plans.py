@@ -1,11 +1,20 @@
 """Demo plans: which stages a setting runs, read from a *demo spec*, and
 the table, chart and JSON of their numbers (tools/demo.py).
 
+A *setting* (classification, part segmentation, ...) is one demo spec,
+``configs/demo/pointmcd_<setting>_synthetic.py`` (``tools/demo.py
+--settings cls partseg`` runs those two, in order, as one demo:
+:func:`known_settings`, :func:`setting_spec`); any other spec file runs
+with ``--spec FILE ...`` under the name of its file (:attr:`DemoSpec
+.setting`). Each setting's stages, records and outputs live in
+``<work-dir>/<setting>/`` (:func:`build_plans`).
+
 A demo spec is a Python file read by mmengine's ``Config``
 (``configs/demo/*.py``)::
 
     title = 'PointMCD on the embedded shapes: classification'
     metric = 'cls/overall_acc'          # the table's number
+    extra_metrics = []                  # more tables of the same rows
     seeds = [0]                         # default of --seeds
     students = ['pointnet']             # default of --students
     student_names = dict(pointnet='PointNet', dgcnn='DGCNN')  # the known
@@ -25,6 +34,11 @@ A demo spec is a Python file read by mmengine's ``Config``
              chosen_from=dict(spec=..., row='PointMCD (own-shapes teacher)')),
     ]
 
+``metric`` is the key read from every run's validation and test metrics
+(its record) for the main table and the chart; ``extra_metrics`` (keys
+too) each get a table of their own below it (part segmentation's class
+mIoU beside its instance mIoU).
+
 Every stage entry has ``name`` (unique) and ``kind``, and may have
 ``each_student`` (one stage per student of ``--students``, ``{student}``
 in its paths replaced by the student's key, its name prefixed by the
@@ -43,8 +57,12 @@ number}``).
   on validation, read from the sweep records of ``--sweep-results``, under
   the entry's own options; the chosen run's measured minutes replace
   the entry's ``minutes``); ``table``
-  (default ``True``) and ``chart`` (``'bar'``, default, or ``'line'``: a
-  horizontal line across the chart, the teacher).
+  (default ``True``); ``chart`` (``'bar'``, default, or ``'line'``: a
+  horizontal line across the chart, the teacher); ``metric``: how its
+  number is read when it is not the table's key, a key (read for the main
+  table; the row is left out of the ``extra_metrics`` tables) or
+  ``{table metric: key}`` (a table it does not name leaves it out), e.g.
+  a segmentation teacher's ``'view_partseg/pixel_miou'``.
 * ``kind='export'`` (:class:`~pointmcd_plugin.utils.stages.ExportStage`):
   ``source`` (a run stage listed before it, with one seed), ``split``,
   ``args`` (more arguments of tools/export_teacher_knowledge.py); its
@@ -57,10 +75,14 @@ Order: stages run in the listed order, except that consecutive run stages
 without fixed seeds run seed by seed (every student and row of seed 0,
 then seed 1, ...), so an interrupted demo has whole seeds.
 
-Work dirs: ``<work>/[<student>/]<stage>/seed<k>`` for runs (records in
-``<work>/results``), ``<work>/[<student>/]<stage>`` for exports.
+Work dirs (``<work>`` is the setting's, ``<work-dir>/<setting>``):
+``<work>/[<student>/]<stage>/seed<k>`` for runs (records in
+``<work>/results``), ``<work>/[<student>/]<stage>`` for exports; the
+setting's ``demo.md``, ``demo.png`` and ``demo.json`` in ``<work>``.
 """
 import copy
+import dataclasses
+import glob
 import json
 import math
 import os
@@ -71,15 +93,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .comparison import (Row, Spec, _resolve_config, format_markdown,
                          load_spec, plot_summary, summarize, sweep_choice)
-from .stages import ExportStage, RunStage, Stage, commit
+from .stages import REPO_ROOT, ExportStage, RunStage, Stage, commit
 
 KINDS = ('run', 'export')
 COMMON_KEYS = {'name', 'kind', 'each_student', 'cfg_options',
                'student_options', 'minutes'}
 KIND_KEYS = dict(
-    run={'config', 'seeds', 'knowledge', 'chosen_from', 'table', 'chart'},
+    run={'config', 'seeds', 'knowledge', 'chosen_from', 'table', 'chart',
+         'metric'},
     export={'source', 'split', 'args'})
 NOT_TUNED = ' (not tuned)'
+# The settings of ``tools/demo.py --settings``: one spec file each.
+DEMO_DIR = osp.join(REPO_ROOT, 'configs', 'demo')
+SETTING_PREFIX, SETTING_SUFFIX = 'pointmcd_', '_synthetic.py'
 
 
 class PlanError(ValueError):
@@ -98,6 +124,7 @@ class DemoSpec:
     student_names: Dict[str, str]
     reference: Optional[str]
     stages: List[Dict]
+    extra_metrics: List[str] = field(default_factory=list)
 
     @property
     def folder(self) -> str:
@@ -106,6 +133,45 @@ class DemoSpec:
     @property
     def name(self) -> str:
         return osp.splitext(osp.basename(self.path))[0]
+
+    @property
+    def setting(self) -> str:
+        """Its short name (``cls`` for ``pointmcd_cls_synthetic.py``, else
+        the file's name): its work dir under the demo's, the progress
+        lines' prefix."""
+        return setting_of(self.path)
+
+    @property
+    def metrics(self) -> List[str]:
+        """The tables' metrics: ``metric``, then ``extra_metrics``."""
+        return [self.metric] + self.extra_metrics
+
+
+def setting_of(path: str) -> str:
+    """``cls`` for ``.../pointmcd_cls_synthetic.py``; another file's
+    name without ``.py``."""
+    base = osp.basename(path)
+    if base.startswith(SETTING_PREFIX) and base.endswith(SETTING_SUFFIX) \
+            and len(base) > len(SETTING_PREFIX + SETTING_SUFFIX):
+        return base[len(SETTING_PREFIX):-len(SETTING_SUFFIX)]
+    return osp.splitext(base)[0]
+
+
+def setting_spec(name: str, demo_dir: str = DEMO_DIR) -> str:
+    """The spec file of the setting ``name``
+    (``<demo_dir>/pointmcd_<name>_synthetic.py``); a :class:`PlanError`
+    listing the known settings when there is none."""
+    path = osp.join(demo_dir, f'{SETTING_PREFIX}{name}{SETTING_SUFFIX}')
+    if not osp.isfile(path):
+        raise PlanError(f'no demo setting {name!r} ({path} not found); '
+                        f'known: {", ".join(known_settings(demo_dir))}')
+    return path
+
+
+def known_settings(demo_dir: str = DEMO_DIR) -> List[str]:
+    """The settings that have a spec in ``demo_dir``, sorted."""
+    pattern = osp.join(demo_dir, f'{SETTING_PREFIX}*{SETTING_SUFFIX}')
+    return sorted(setting_of(p) for p in glob.glob(pattern))
 
 
 def _slug(text: str) -> str:
@@ -159,6 +225,7 @@ def load_demo_spec(path: str) -> DemoSpec:
         if templated and not entry.get('each_student'):
             raise PlanError(f'{where}: {templated} name {{student}} but the '
                             'stage is not each_student=True')
+        _check_row_metric(entry.get('metric'), cfg, where)
         names.append(entry['name'])
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -174,7 +241,37 @@ def load_demo_spec(path: str) -> DemoSpec:
                     metric=cfg['metric'],
                     seeds=[int(s) for s in cfg.get('seeds', [0])],
                     students=students, student_names=student_names,
-                    reference=reference, stages=stages)
+                    reference=reference, stages=stages,
+                    extra_metrics=_extra_metrics(cfg, path))
+
+
+def _extra_metrics(cfg: Dict, path: str) -> List[str]:
+    """A spec's ``extra_metrics``: metric keys, none the main one."""
+    extra = cfg.get('extra_metrics') or []
+    if not isinstance(extra, list) or \
+            not all(isinstance(m, str) for m in extra):
+        raise PlanError(f'{path}: extra_metrics must be a list of metric '
+                        f'keys, got {extra!r}')
+    if cfg['metric'] in extra or len(set(extra)) != len(extra):
+        raise PlanError(f'{path}: extra_metrics {extra} repeat a metric '
+                        f'(the main one is {cfg["metric"]!r})')
+    return list(extra)
+
+
+def _check_row_metric(metric, cfg: Dict, where: str) -> None:
+    """A run stage's ``metric``: a key, or ``{table metric: key}`` whose
+    table metrics are the spec's ``metric`` / ``extra_metrics``."""
+    if metric is None or isinstance(metric, str):
+        return
+    tables = [cfg['metric']] + list(cfg.get('extra_metrics') or [])
+    if not isinstance(metric, dict) or not all(
+            isinstance(v, str) for v in metric.values()):
+        raise PlanError(f'{where}: metric must be a metric key or '
+                        f'{{table metric: key}}, got {metric!r}')
+    unknown = sorted(set(metric) - set(tables))
+    if unknown:
+        raise PlanError(f'{where}: metric names tables {unknown} the spec '
+                        f'does not have; its tables are {tables}')
 
 
 @dataclass
@@ -189,6 +286,12 @@ class Plan:
     table: Spec
     lines: List[str] = field(default_factory=list)  # chart lines (teacher)
     notes: List[str] = field(default_factory=list)  # how options were chosen
+    # Rows read under other keys: {row: {table metric: the row's key}}.
+    row_metrics: Dict[str, Dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def setting(self) -> str:
+        return self.spec.setting
 
     def run_stages(self) -> List[RunStage]:
         return [s for s in self.stages if isinstance(s, RunStage)]
@@ -203,10 +306,47 @@ class Plan:
                 out.setdefault(stage.row.name, {})[stage.seed] = record
         return out
 
-    def summary(self) -> Dict:
+    def reads(self, row: str, metric: str) -> Optional[str]:
+        """The key the records of ``row`` are read by in the table of
+        ``metric`` (``None``: the row is not in that table)."""
+        own = self.row_metrics.get(row)
+        return metric if own is None else own.get(metric)
+
+    def summary(self, metric: Optional[str] = None) -> Dict:
         """The comparison summary of the finished runs
-        (:func:`~pointmcd_plugin.utils.comparison.summarize`)."""
-        return summarize(self.table, self.records())
+        (:func:`~pointmcd_plugin.utils.comparison.summarize`) in the table
+        of ``metric`` (default: the spec's), each row read by its key."""
+        metric = metric or self.spec.metric
+        rows = [r for r in self.table.rows if self.reads(r.name, metric)]
+        table = dataclasses.replace(self.table, rows=rows, metric=metric)
+        records = {
+            name: {seed: _read_as(record, self.reads(name, metric), metric,
+                                  name)
+                   for seed, record in runs.items()}
+            for name, runs in self.records().items()
+            if self.reads(name, metric)}
+        return summarize(table, records)
+
+    def summaries(self) -> Dict[str, Dict]:
+        """``{metric: summary}`` for every table of the spec, the main one
+        first."""
+        return {metric: self.summary(metric) for metric in self.spec.metrics}
+
+
+def _read_as(record: Dict, key: str, metric: str, row: str) -> Dict:
+    """``record`` with its ``val`` / ``test`` value of ``key`` also under
+    ``metric`` (the table's key), for a row read by another key."""
+    if key == metric:
+        return record
+    out = dict(record)
+    for split in ('val', 'test'):
+        if key not in record[split]:
+            raise PlanError(
+                f'{row}: its {split} metrics have no {key!r} (they have '
+                f'{sorted(record[split])}); the stage\'s `metric` in the '
+                'demo spec names the key to read')
+        out[split] = dict(record[split], **{metric: record[split][key]})
+    return out
 
 
 def _minutes(entry: Dict, student: Optional[str]) -> Optional[float]:
@@ -332,6 +472,7 @@ def build_plan(spec: DemoSpec, work_dir: str,
     units: List[Tuple[int, Dict, Optional[str], List[Stage]]] = []
     table_rows: List[Tuple[Optional[str], int, Row]] = []
     lines: List[str] = []
+    row_metrics: Dict[str, Dict[str, str]] = {}
 
     def find(kind_map: Dict, name: str, student: Optional[str], what: str,
              where: str):
@@ -407,6 +548,9 @@ def build_plan(spec: DemoSpec, work_dir: str,
                 table_rows.append((student, index, row))
                 if entry.get('chart', 'bar') == 'line':
                     lines.append(row.name)
+                if entry.get('metric') is not None:
+                    row_metrics[row.name] = _row_metric(entry['metric'],
+                                                        spec.metric)
     order = _order(units, students, seeds)
     # The table: rows of no student first, then each student's rows.
     table_rows.sort(key=lambda item: (
@@ -418,7 +562,36 @@ def build_plan(spec: DemoSpec, work_dir: str,
                  metric=spec.metric, reference=None,
                  reference_label=spec.reference)
     return Plan(spec=spec, students=students, seeds=seeds, work_dir=work_dir,
-                stages=order, table=table, lines=lines, notes=notes)
+                stages=order, table=table, lines=lines, notes=notes,
+                row_metrics=row_metrics)
+
+
+def _row_metric(metric, main: str) -> Dict[str, str]:
+    """A stage's ``metric`` as ``{table metric: key}``."""
+    return {main: metric} if isinstance(metric, str) else dict(metric)
+
+
+def build_plans(specs: Sequence[DemoSpec], work_root: str,
+                **options) -> List[Plan]:
+    """One plan per spec (:func:`build_plan` with ``options``), each in
+    ``<work_root>/<setting>``. Every spec is planned before any error is
+    raised, so one :class:`PlanError` names all that stop the demo (a
+    sweep to run first, an unknown student, ...)."""
+    settings = [spec.setting for spec in specs]
+    repeated = sorted({s for s in settings if settings.count(s) > 1})
+    if repeated:
+        raise PlanError(f'settings repeated: {repeated} (each setting runs '
+                        'once, in <work-dir>/<setting>)')
+    plans, errors = [], []
+    for spec in specs:
+        try:
+            plans.append(build_plan(spec, osp.join(work_root, spec.setting),
+                                    **options))
+        except PlanError as error:
+            errors.append(f'{spec.setting} ({spec.path}): {error}')
+    if errors:
+        raise PlanError('\n'.join(errors))
+    return plans
 
 
 def _order(units: List[Tuple[int, Dict, Optional[str], List[Stage]]],
@@ -480,29 +653,56 @@ def stage_action(stage: Stage) -> str:
     return stage.name
 
 
-def format_report(plan: Plan, summary: Dict) -> str:
+def format_report(plan: Plan, summary: Dict,
+                  extra: Optional[Dict[str, Dict]] = None) -> str:
     """The demo's Markdown: title, what ran, the table (the comparison
-    protocol's :func:`format_markdown`), how the options were chosen and
-    each student's difference against the reference."""
+    protocol's :func:`format_markdown`), the rows read by another key,
+    how the options were chosen, each student's difference against the
+    reference, then a table per ``extra`` summary (``{metric:
+    summary}``, the spec's ``extra_metrics``)."""
     out = [f'# {plan.spec.title}', '',
            f'`{summary["metric"]}`, validation after the last epoch '
            f'and test; seeds {" ".join(map(str, plan.seeds))}; students '
            f'{", ".join(plan.students)}; spec `{plan.spec.path}`; work dir '
            f'`{plan.work_dir}`.', '', format_markdown(summary).rstrip()]
-    diffs = [e for e in summary['rows'] if e.get('test_diff')]
-    if diffs:
-        label = summary.get('reference_label') or 'reference'
-        out += ['', f'Difference against the {label} (test, paired by '
-                'seed):', '']
-        for e in diffs:
-            n = len(e['test_diff'])
-            std = f' ± {e["test_diff_std"]:.1f}' if n > 1 else ''
-            out.append(f'* {e["name"]}: {e["test_diff_mean"]:+.1f}{std} '
-                       f'({n} seed{"s" if n > 1 else ""})')
+    out += _other_keys(plan, summary['metric'])
+    out += _differences(summary, named=False)
+    for metric, other in (extra or {}).items():
+        out += ['', f'`{metric}`, validation after the last epoch and '
+                'test:', '', format_markdown(other).rstrip()]
+        out += _other_keys(plan, metric)
+        out += _differences(other, named=True)
     if plan.notes:
         out += ['', 'Options chosen for the rows:', '']
         out += [f'* {note}' for note in plan.notes]
     return '\n'.join(out) + '\n'
+
+
+def _other_keys(plan: Plan, metric: str) -> List[str]:
+    """A line naming the rows of ``metric``'s table read by another key."""
+    others = [f'{row.name}: `{plan.reads(row.name, metric)}`'
+              for row in plan.table.rows
+              if plan.reads(row.name, metric) not in (None, metric)]
+    return ['', 'Read by their own metric: ' + '; '.join(others) + '.'] \
+        if others else []
+
+
+def _differences(summary: Dict, named: bool) -> List[str]:
+    """Each row's paired difference against its reference, as a list
+    (``named``: its header names the summary's metric)."""
+    diffs = [e for e in summary['rows'] if e.get('test_diff')]
+    if not diffs:
+        return []
+    label = summary.get('reference_label') or 'reference'
+    metric = f', `{summary["metric"]}`' if named else ''
+    out = ['', f'Difference against the {label} (test, paired by '
+           f'seed{metric}):', '']
+    for e in diffs:
+        n = len(e['test_diff'])
+        std = f' ± {e["test_diff_std"]:.1f}' if n > 1 else ''
+        out.append(f'* {e["name"]}: {e["test_diff_mean"]:+.1f}{std} '
+                   f'({n} seed{"s" if n > 1 else ""})')
+    return out
 
 
 def demo_json(summary: Dict, records: Dict[str, Dict[int, Dict]],
@@ -529,23 +729,41 @@ def write_json(path: str, data: Dict) -> None:
 
 
 def write_outputs(plan: Plan, out_dir: str) -> Tuple[Dict[str, str], str]:
-    """Write ``demo.md``, ``demo.png`` and ``demo.json`` into ``out_dir``;
-    return their paths and the Markdown."""
-    summary = plan.summary()
+    """Write ``demo.md``, ``demo.png`` and ``demo.json`` into ``out_dir``
+    (the plan's setting's); return their paths and the Markdown."""
+    summaries = plan.summaries()
+    summary = summaries.pop(plan.spec.metric)
     records = plan.records()
     paths = dict(markdown=osp.join(out_dir, 'demo.md'),
                  chart=osp.join(out_dir, 'demo.png'),
                  json=osp.join(out_dir, 'demo.json'))
-    report = format_report(plan, summary)
+    report = format_report(plan, summary, summaries)
     os.makedirs(out_dir, exist_ok=True)
     with open(paths['markdown'], 'w') as f:
         f.write(report)
-    plot_summary(summary, paths['chart'], lines=plan.lines,
+    chart, lines = _chart_labels(plan, summary)
+    plot_summary(chart, paths['chart'], lines=lines,
                  title=f'{plan.spec.title} (seeds '
                  f'{" ".join(map(str, plan.seeds))})')
     write_json(paths['json'], demo_json(
         summary, records, [s.describe() for s in plan.stages],
-        spec=plan.spec.path, title=plan.spec.title, metric=plan.spec.metric,
-        seeds=plan.seeds, students=plan.students, work_dir=plan.work_dir,
-        notes=plan.notes, commit=commit()))
+        spec=plan.spec.path, setting=plan.setting, title=plan.spec.title,
+        metric=plan.spec.metric, seeds=plan.seeds, students=plan.students,
+        work_dir=plan.work_dir, notes=plan.notes, commit=commit(),
+        row_metrics=plan.row_metrics, extra_tables=summaries))
     return paths, report
+
+
+def _chart_labels(plan: Plan, summary: Dict) -> Tuple[Dict, List[str]]:
+    """The summary and chart lines with each row read by another key
+    named with it (``teacher, view_partseg/pixel_miou``), so the chart
+    says what its teacher line measures."""
+    metric = summary['metric']
+    names = {}
+    for row in plan.table.rows:
+        key = plan.reads(row.name, metric)
+        names[row.name] = row.name if key in (None, metric) else \
+            f'{row.name}, {key}'
+    chart = dict(summary, rows=[dict(e, name=names.get(e['name'], e['name']))
+                                for e in summary['rows']])
+    return chart, [names.get(name, name) for name in plan.lines]

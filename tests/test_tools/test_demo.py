@@ -1,9 +1,13 @@
-"""tools/demo.py end to end at a tiny size (slow: run with --runslow): the
-teacher is trained, tested and exported, the students' rows take the
-learning rate their sweep chose, the table is printed and written as
-Markdown, PNG and JSON; a second run trains nothing; a run killed during
-a student's training resumes it on the next run and finishes."""
+"""tools/demo.py end to end at a tiny size (slow: run with --runslow): two
+settings (classification and part segmentation) under one progress
+count; in each the teacher is trained, tested and exported, the students'
+rows take the learning rate their sweep chose, the table is printed and
+written as Markdown, PNG and JSON in the setting's work dir; a second run
+trains nothing; a run killed during a student's training resumes it on
+the next run and finishes. Fast: the runner's progress count and the
+command's settings, on fake stages."""
 import glob
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -19,11 +23,77 @@ from pointmcd_plugin.utils.comparison import (collect_records, load_spec,
                                               write_record)
 
 from ..conftest import REPO_ROOT
-from ..tiny_cfg import TINY_POINTS, loader_options
+from ..tiny_cfg import TINY_POINTS, loader_options, partseg_tiny_options
+from .test_partseg_teacher_e2e import \
+    teacher_options as partseg_teacher_options
 from .test_pointmcd_e2e import teacher_options
+from .test_pointmcd_partseg_e2e import KNOWLEDGE_STEP
 
 METRIC = 'cls/overall_acc'
 LR = 'optim_wrapper.optimizer.lr'
+
+
+def load_demo_tool():
+    """tools/demo.py as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        'demo_tool', osp.join(REPO_ROOT, 'tools', 'demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeStage:
+    """A stage that records its run and is finished once run."""
+
+    def __init__(self, name, done=False, log=None):
+        self.name, self.done, self.log = name, done, log
+        self.minutes, self.console = 1.0, f'{name}/console.log'
+
+    def finished(self):
+        return self.done
+
+    def outputs(self):
+        return [f'{self.name}.json']
+
+    def run(self):
+        self.log.append(('run', self.name))
+        self.done = True
+
+
+class FakePlan:
+    def __init__(self, setting, stages):
+        self.setting, self.stages = setting, stages
+
+
+def test_settings_run_under_one_count_and_report_one_by_one(capsys):
+    demo = load_demo_tool()
+    log = []
+    plans = [FakePlan('cls', [FakeStage('t', True, log),
+                              FakeStage('s', False, log)]),
+             FakePlan('partseg', [FakeStage('u', False, log)])]
+    demo.run_plans(plans, lambda plan: log.append(('report', plan.setting)))
+    assert log == [('run', 's'), ('report', 'cls'), ('run', 'u'),
+                   ('report', 'partseg')]
+    out = capsys.readouterr().out
+    assert '[demo] stage 1/3: cls: t: finished before (t.json), skipped' \
+        in out
+    assert re.search(r'\[demo\] stage 2/3: cls: s, log in s/console.log '
+                     r'\(elapsed 0:00, about 2 min left\)', out), out
+    assert '[demo] stage 3/3: partseg: u, log in u/console.log' in out
+
+
+def test_settings_or_specs_name_the_spec_files():
+    demo = load_demo_tool()
+    default = demo.spec_files(demo.parse_args([]))
+    assert default == [osp.join(REPO_ROOT, 'configs', 'demo',
+                                'pointmcd_cls_synthetic.py')]
+    both = demo.spec_files(demo.parse_args(['--settings', 'cls', 'partseg']))
+    assert [osp.basename(p) for p in both] == [
+        'pointmcd_cls_synthetic.py', 'pointmcd_partseg_synthetic.py']
+    assert demo.spec_files(demo.parse_args(['--spec', 'a.py', 'b.py'])) == \
+        ['a.py', 'b.py']
+    with pytest.raises(SystemExit):  # one or the other
+        demo.parse_args(['--settings', 'cls', '--spec', 'a.py'])
 
 
 def epochs(n: int) -> dict:
@@ -62,7 +132,9 @@ def write_demo_spec(tmp_path, root, sweep, pointmcd_epochs=1) -> str:
     teacher = dict(teacher_options(root), **epochs(1),
                    **{'model.backbone.widen_factor': 0.25})
     configs = osp.join(REPO_ROOT, 'configs')
-    path = tmp_path / f'demo_{pointmcd_epochs}.py'
+    # The same setting name (tiny_cls) for every length of PointMCD.
+    path = tmp_path / f'epochs{pointmcd_epochs}' / 'tiny_cls.py'
+    path.parent.mkdir(exist_ok=True)
     path.write_text(f'''
 title = 'tiny demo'
 metric = {METRIC!r}
@@ -96,9 +168,59 @@ stages = [
     return str(path)
 
 
-def demo_cmd(spec, tmp_path):
+PARTSEG_METRIC = 'partseg/instance_miou'
+PIXEL_MIOU = 'view_partseg/pixel_miou'
+
+
+def write_partseg_spec(tmp_path, root) -> str:
+    """configs/demo/pointmcd_partseg_synthetic.py's stages at a tiny size
+    (DGCNN, 1 epoch, 128 points, 32 px views, the tiny generated set), at
+    the configs' own learning rates."""
+    student = partseg_tiny_options('dgcnn', root)
+    distilled = {(k.replace('model.', 'model.student.', 1)
+                  if k.startswith('model.') else k): v
+                 for k, v in student.items()}
+    distilled.update({
+        'model.vafp.in_channels': 64,
+        f'train_dataloader.dataset.pipeline.{KNOWLEDGE_STEP}.expect.'
+        'data_root': root})
+    configs = osp.join(REPO_ROOT, 'configs')
+    path = tmp_path / 'tiny_partseg.py'
+    path.write_text(f'''
+title = 'tiny part-segmentation demo'
+metric = {PARTSEG_METRIC!r}
+extra_metrics = ['partseg/class_miou']
+students = ['dgcnn']
+student_names = dict(dgcnn='DGCNN')
+reference = 'loss-scale control'
+stages = [
+    dict(name='teacher', kind='run', seeds=[0], chart='line',
+         config={osp.join(configs, 'teacher_mobilenetv2_shapenetpart_synthetic_own.py')!r},
+         metric={{{PARTSEG_METRIC!r}: {PIXEL_MIOU!r},
+                 'partseg/class_miou': 'view_partseg/class_pixel_miou'}},
+         cfg_options={partseg_teacher_options(root)!r}),
+    dict(name='teacher knowledge', kind='export', source='teacher',
+         split='train', args=['--num-workers', '0']),
+    dict(name='baseline', kind='run', each_student=True,
+         config={osp.join(configs, '{student}_shapenetpart_synthetic.py')!r},
+         cfg_options={student!r}),
+    dict(name='loss-scale control', kind='run', each_student=True,
+         config={osp.join(configs, 'pointmcd_{student}_shapenetpart_synthetic.py')!r},
+         knowledge='teacher knowledge',
+         cfg_options=dict({distilled!r},
+                          **{{'model.distill_loss.loss_weight': 0.0}})),
+    dict(name='PointMCD', kind='run', each_student=True,
+         config={osp.join(configs, 'pointmcd_{student}_shapenetpart_synthetic.py')!r},
+         knowledge='teacher knowledge', cfg_options={distilled!r}),
+]
+''')  # noqa: E501
+    return str(path)
+
+
+def demo_cmd(specs, tmp_path):
+    specs = [specs] if isinstance(specs, str) else specs
     return [sys.executable, osp.join(REPO_ROOT, 'tools', 'demo.py'),
-            '--spec', spec, '--work-dir', str(tmp_path / 'demo'),
+            '--spec', *specs, '--work-dir', str(tmp_path / 'demo'),
             '--sweep-results', str(tmp_path / 'sweeps')]
 
 
@@ -131,14 +253,46 @@ def test_a_failing_stage_stops_the_demo_naming_it_and_its_log(tmp_path):
     proc = subprocess.run(demo_cmd(str(spec), tmp_path), cwd=str(tmp_path),
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode != 0
-    log = osp.join(str(tmp_path), 'demo', 'broken', 'seed0', 'console.log')
-    assert f'[demo] stage 1/2 (broken, seed 0) failed: training broken seed ' \
-        f'0 failed (exit 1); log: {log}\n' in proc.stderr, proc.stderr
+    log = osp.join(str(tmp_path), 'demo', 'spec', 'broken', 'seed0',
+                   'console.log')
+    assert f'[demo] stage 1/2 (spec: broken, seed 0) failed: training ' \
+        f'broken seed 0 failed (exit 1); log: {log}\n' in proc.stderr, \
+        proc.stderr
     with open(log) as f:
         last = [line for line in f.read().splitlines() if line][-1]
     assert last in proc.stderr  # the error lines themselves
     assert 'stage 2/2' not in proc.stdout + proc.stderr
-    assert not (tmp_path / 'demo' / 'never').exists()
+    assert not (tmp_path / 'demo' / 'spec' / 'never').exists()
+
+
+def check_partseg_report(out: str, work: str) -> None:
+    """The part-segmentation setting's report: instance mIoU, the class
+    mIoU table below it, the teacher read by its pixel mIoU."""
+    with open(osp.join(work, 'demo.json')) as f:
+        data = json.load(f)
+    names = ['teacher', 'DGCNN baseline', 'DGCNN loss-scale control',
+             'DGCNN PointMCD']
+    rows = {e['name']: e for e in data['summary']['rows']}
+    assert list(rows) == names and data['metric'] == PARTSEG_METRIC
+    teacher = data['records']['teacher']['0']
+    assert rows['teacher']['test'] == [teacher['test'][PIXEL_MIOU]]
+    for name in names[1:]:
+        record = data['records'][name]['0']
+        assert rows[name]['test'] == [record['test'][PARTSEG_METRIC]]
+        assert 0 <= record['test']['partseg/class_miou'] <= 100
+    assert rows['DGCNN PointMCD']['test_diff'] == [
+        rows['DGCNN PointMCD']['test'][0] -
+        rows['DGCNN loss-scale control']['test'][0]]
+    classes = data['extra_tables']['partseg/class_miou']
+    assert [e['name'] for e in classes['rows']] == names
+    with open(osp.join(work, 'demo.md')) as f:
+        report = f.read()
+    assert report.startswith('# tiny part-segmentation demo')
+    assert f'Read by their own metric: teacher: `{PIXEL_MIOU}`.' in report
+    assert '`partseg/class_miou`, validation after the last epoch' in report
+    assert report.rstrip() in out
+    with open(osp.join(work, 'demo.png'), 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
 @pytest.mark.slow
@@ -146,19 +300,27 @@ def test_demo_runs_skips_and_resumes(tiny_synthetic_root, tmp_path):
     root = tiny_synthetic_root
     sweep = write_sweep(tmp_path, root)
     spec = write_demo_spec(tmp_path, root, sweep)
-    work = str(tmp_path / 'demo')
+    partseg = write_partseg_spec(tmp_path, root)
+    work = str(tmp_path / 'demo' / 'tiny_cls')
 
-    out = run_demo(spec, tmp_path)
-    for k, what in enumerate(['train + test teacher, seed 0',
-                              'export teacher knowledge',
-                              'train + test PointNet baseline, seed 0',
-                              'train + test PointNet loss-scale control',
-                              'train + test PointNet PointMCD'], 1):
-        assert re.search(rf'\[demo\] stage {k}/5: {re.escape(what)}.*'
-                         r'\(elapsed \d+:\d\d(, about \d+ min left)?\)',
-                         out), out
+    # Both settings, one progress count, one report each.
+    out = run_demo([spec, partseg], tmp_path)
+    rows = ['baseline, seed 0', 'loss-scale control', 'PointMCD']
+    steps = [('tiny_cls', what) for what in (
+        ['train + test teacher, seed 0', 'export teacher knowledge'] +
+        [f'train + test PointNet {r}' for r in rows])] + \
+        [('tiny_partseg', what) for what in (
+            ['train + test teacher, seed 0', 'export teacher knowledge'] +
+            [f'train + test DGCNN {r}' for r in rows])]
+    for k, (setting, what) in enumerate(steps, 1):
+        assert re.search(rf'\[demo\] stage {k}/10: {setting}: '
+                         rf'{re.escape(what)}.*\(elapsed \d+:\d\d(, about '
+                         r'\d+ min left)?\)', out), out
     assert 'Traceback' not in out and 'Epoch(train)' not in out  # logs
-    table = out[out.index('| row |'):]
+    # The classification report comes as its setting finishes.
+    table = out[out.index('| row |'):out.index('[demo] tiny_cls: wrote')]
+    assert out.index('[demo] tiny_cls: wrote') < out.index('stage 6/10')
+    check_partseg_report(out, str(tmp_path / 'demo' / 'tiny_partseg'))
     names = ['teacher', 'PointNet baseline', 'PointNet loss-scale control',
              'PointNet PointMCD']
     for name in names:
@@ -193,11 +355,12 @@ def test_demo_runs_skips_and_resumes(tiny_synthetic_root, tmp_path):
     assert osp.isfile(knowledge[0][:-4] + '.json')  # the manifest
 
     # Again: every stage is skipped, nothing runs, the same table.
-    before = consoles(work)
-    again = run_demo(spec, tmp_path)
-    assert again.count('finished before') == 5, again
-    assert consoles(work) == before
-    assert again[again.index('| row |'):] == table
+    before = consoles(str(tmp_path / 'demo'))
+    again = run_demo([spec, partseg], tmp_path)
+    assert again.count('finished before') == 10, again
+    assert consoles(str(tmp_path / 'demo')) == before
+    assert again[again.index('| row |'):
+                 again.index('[demo] tiny_cls: wrote')] == table
 
     # PointMCD for 4 epochs (a new digest: trained afresh), killed during
     # its training once a checkpoint exists; the next run resumes it.
@@ -219,8 +382,8 @@ def test_demo_runs_skips_and_resumes(tiny_synthetic_root, tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode != 0
-    assert 'interrupted during stage 5/5 (PointNet PointMCD, seed 0)' in \
-        killed, killed
+    assert 'interrupted during stage 5/5 (tiny_cls: PointNet PointMCD, ' \
+        'seed 0)' in killed, killed
     with pytest.raises(ProcessLookupError):  # the training died with it
         os.killpg(proc.pid, 0)
     with open(osp.join(stage_dir, 'console.log')) as f:

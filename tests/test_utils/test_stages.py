@@ -2,10 +2,13 @@
 it runs now (its digest), plans expand students and seeds in order and
 pair each student with its own control, rows take the options their sweep
 chose (or stop naming the sweep), and the table, chart and JSON writers
-render a hand-made summary."""
+render a hand-made summary; several settings plan together, each in its
+own work dir, rows are read by their own metric where the spec says so,
+and the part-segmentation spec plans its stages."""
 import json
 import os
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -15,9 +18,12 @@ from pointmcd_plugin.utils.comparison import (Row, Spec, collect_records,
                                               plot_summary, summarize,
                                               write_record)
 from pointmcd_plugin.utils.plans import (NOT_TUNED, PlanError, build_plan,
-                                         demo_json, estimate_left,
-                                         format_progress, format_report,
-                                         load_demo_spec, write_json)
+                                         build_plans, demo_json,
+                                         estimate_left, format_progress,
+                                         format_report, known_settings,
+                                         load_demo_spec, setting_of,
+                                         setting_spec, write_json,
+                                         write_outputs)
 from pointmcd_plugin.utils.stages import (STAGE_RECORD, ExportStage,
                                           RunStage, StageFailed,
                                           claim_work_dir, read_stage_record,
@@ -467,3 +473,187 @@ def test_the_report_has_the_table_and_each_students_difference(tmp_path):
     assert '* A PointMCD: +2.0 ± 1.0 (3 seeds)' in report
     assert '* B baseline: -2.0 ± 0.0 (3 seeds)' in report
     assert 'students a, b' in report
+
+
+def test_settings_are_spec_files_found_by_name(tmp_path):
+    assert {'cls', 'partseg'} <= set(known_settings())
+    assert setting_spec('partseg') == osp.join(
+        REPO, 'configs', 'demo', 'pointmcd_partseg_synthetic.py')
+    with pytest.raises(PlanError, match=r"no demo setting 'nothing'.*known: "
+                       r".*cls.*partseg"):
+        setting_spec('nothing')
+    assert setting_of('configs/demo/pointmcd_cls_synthetic.py') == 'cls'
+    assert setting_of('/x/pointmcd_unsup_synthetic.py') == 'unsup'
+    assert setting_of('/x/tiny.py') == 'tiny'
+    (tmp_path / 'pointmcd_a_synthetic.py').write_text('x = 1\n')
+    (tmp_path / 'other.py').write_text('x = 1\n')
+    assert known_settings(str(tmp_path)) == ['a']
+
+
+def two_settings(configs):
+    """The tiny spec as two settings, ``first`` and ``second``."""
+    folder = configs / 'demo'
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for name in ('first', 'second'):
+        path = folder / f'{name}.py'
+        path.write_text(SPEC.replace('{TEACHER}', '{}')
+                        .replace('{BASELINE}', ''))
+        paths.append(str(path))
+    return paths
+
+
+def test_several_settings_plan_together_each_in_its_own_dir(tmp_path):
+    configs = write_configs(tmp_path)
+    specs = [load_demo_spec(p) for p in two_settings(configs)]
+    work = str(tmp_path / 'work')
+    first, second = build_plans(specs, work, students=['b'])
+    assert [first.setting, second.setting] == ['first', 'second']
+    assert first.work_dir == osp.join(work, 'first')
+    assert second.stages[2].work_dir == osp.join(work, 'second', 'b',
+                                                 'baseline', 'seed0')
+    assert second.stages[2].results_dir == osp.join(work, 'second',
+                                                    'results')
+    assert first.students == second.students == ['b']
+    # Every setting is planned before one error names all that failed.
+    with pytest.raises(PlanError) as info:
+        build_plans(specs, work, students=['c'])
+    message = str(info.value)
+    assert message.count("unknown students ['c']") == 2
+    assert message.startswith('first (') and '\nsecond (' in message
+    with pytest.raises(PlanError, match=r"settings repeated: \['first'\]"):
+        build_plans([specs[0], specs[0]], work)
+
+
+METRIC_SPEC = """
+title = 'two metrics'
+metric = 'seg/instance'
+extra_metrics = ['seg/class']
+student_names = dict(a='Student A')
+reference = 'control'
+stages = [
+    dict(name='teacher', kind='run', config='../teacher.py', seeds=[0],
+         chart='line', metric={'seg/instance': 'pix/miou',
+                               'seg/class': 'pix/class_miou'}),
+    dict(name='probe', kind='run', config='../teacher.py', seeds=[1],
+         metric='probe/acc'),
+    dict(name='control', kind='run', each_student=True,
+         config='../a_synthetic.py'),
+    dict(name='PointMCD', kind='run', each_student=True,
+         config='../pointmcd_a_synthetic.py'),
+]
+"""
+
+
+def write_metric_record(stage, values):
+    write_record(stage.record_file, dict(
+        row=stage.row.name, config=stage.row.config, seed=stage.seed,
+        cfg_options=stage.options, config_digest=stage.digest,
+        val=dict(values), test={k: v + 1 for k, v in values.items()},
+        checkpoint='x.pth', minutes=1.0, commit='abc'))
+
+
+def test_rows_are_read_by_their_own_metric_in_each_table(tmp_path):
+    configs = write_configs(tmp_path)
+    path = write_spec(configs, text=METRIC_SPEC)
+    plan = build_plan(load_demo_spec(path), str(tmp_path / 'w'))
+    assert plan.spec.metrics == ['seg/instance', 'seg/class']
+    assert plan.reads('teacher', 'seg/class') == 'pix/class_miou'
+    assert plan.reads('probe', 'seg/instance') == 'probe/acc'
+    assert plan.reads('probe', 'seg/class') is None  # not in that table
+    assert plan.reads('Student A PointMCD', 'seg/class') == 'seg/class'
+    teacher, probe, control, pmcd = plan.stages
+    write_metric_record(teacher, {'pix/miou': 40.0, 'pix/class_miou': 30.0})
+    write_metric_record(probe, {'probe/acc': 70.0})
+    write_metric_record(control, {'seg/instance': 60.0, 'seg/class': 50.0})
+    write_metric_record(pmcd, {'seg/instance': 62.0, 'seg/class': 49.0})
+    main, extra = plan.summaries().values()
+    rows = {e['name']: e for e in main['rows']}
+    assert rows['teacher']['test'] == [41.0]
+    assert rows['probe']['val'] == [70.0]
+    assert rows['Student A PointMCD']['test_diff'] == [2.0]
+    rows = {e['name']: e for e in extra['rows']}
+    assert list(rows) == ['teacher', 'Student A control',
+                          'Student A PointMCD']
+    assert extra['metric'] == 'seg/class' and rows['teacher']['val'] == [30.0]
+    assert rows['Student A PointMCD']['test_diff'] == [-1.0]
+
+    paths, report = write_outputs(plan, str(tmp_path / 'out'))
+    assert 'Read by their own metric: teacher: `pix/miou`; probe: ' \
+        '`probe/acc`.' in report
+    assert '`seg/class`, validation after the last epoch and test:' in report
+    assert '* Student A PointMCD: +2.0 (1 seed)' in report
+    assert 'paired by seed, `seg/class`):\n\n* Student A PointMCD: -1.0 ' \
+        '(1 seed)' in report
+    assert report.index('| teacher | 0 | 40.0 |') < \
+        report.index('| teacher | 0 | 30.0 |')
+    with open(paths['json']) as f:
+        data = json.load(f)
+    assert data['metric'] == 'seg/instance' and data['setting'] == 'spec'
+    assert data['extra_tables']['seg/class']['metric'] == 'seg/class'
+    assert data['row_metrics']['teacher']['seg/instance'] == 'pix/miou'
+    assert data['records']['teacher']['0']['test'] == {'pix/miou': 41.0,
+                                                       'pix/class_miou': 31.0}
+    # A record without the key the spec names says which key is missing.
+    write_metric_record(teacher, {'pix/other': 1.0})
+    with pytest.raises(PlanError, match=r"teacher: its val metrics have no "
+                       r"'pix/miou' \(they have \['pix/other'\]\)"):
+        plan.summary()
+
+
+@pytest.mark.parametrize('extra, stage_metric, error', [
+    ("extra_metrics = ['m']", None, 'repeat a metric'),
+    ("extra_metrics = 'n'", None, 'must be a list'),
+    ('', "{'n': 'k'}", r"names tables \['n'\]"),
+    ('', '3', 'must be a metric key or'),
+])
+def test_bad_metrics_are_refused(tmp_path, extra, stage_metric, error):
+    configs = write_configs(tmp_path)
+    metric = '' if stage_metric is None else f', metric={stage_metric}'
+    path = write_spec(configs, text=(
+        f"metric = 'm'\n{extra}\nstudent_names = dict(a='A')\n"
+        f"stages = [dict(name='x', kind='run', config='../teacher.py'"
+        f"{metric})]\n"))
+    with pytest.raises(PlanError, match=error):
+        load_demo_spec(path)
+
+
+PARTSEG = osp.join(REPO, 'configs', 'demo', 'pointmcd_partseg_synthetic.py')
+
+
+@pytest.mark.slow
+def test_the_partseg_spec_stops_for_its_sweep_or_runs_untuned(tmp_path):
+    spec = load_demo_spec(PARTSEG)
+    assert spec.setting == 'partseg' and spec.students == ['dgcnn']
+    assert spec.metrics == ['partseg/instance_miou', 'partseg/class_miou']
+    none = str(tmp_path / 'none')
+    with pytest.raises(PlanError) as info:
+        build_plan(spec, str(tmp_path / 'demo'), sweep_results=none)
+    assert re.search(r'python tools/compare_seeds.py \S*configs/comparisons/'
+                     r'dgcnn_shapenetpart_synthetic_lr.py', str(info.value))
+    plan = build_plan(spec, str(tmp_path / 'demo'), sweep_results=none,
+                      students=['dgcnn', 'pointnet'], allow_untuned=True)
+    names = [s.name for s in plan.stages]
+    assert names == ['teacher (own shapes), seed 0', 'teacher knowledge'] + [
+        f'{s} {r}{NOT_TUNED}, seed 0' for s in ('DGCNN', 'PointNet')
+        for r in ('baseline', 'loss-scale control', 'PointMCD')]
+    teacher, export = plan.stages[:2]
+    assert teacher.row.config.endswith(
+        'teacher_mobilenetv2_shapenetpart_synthetic_own.py')
+    assert export.source is teacher and export.split == 'train'
+    by_name = {s.row.name: s for s in plan.run_stages()}
+    control = by_name[f'DGCNN loss-scale control{NOT_TUNED}']
+    assert control.row.config.endswith(
+        'pointmcd_dgcnn_shapenetpart_synthetic.py')
+    assert control.options['model.distill_loss.loss_weight'] == 0.0
+    assert control.row.knowledge == export.out
+    assert by_name[f'PointNet PointMCD{NOT_TUNED}'].row.reference == \
+        f'PointNet loss-scale control{NOT_TUNED}'
+    assert by_name[f'DGCNN baseline{NOT_TUNED}'].row.config.endswith(
+        'configs/dgcnn_shapenetpart_synthetic.py')
+    assert plan.reads('teacher (own shapes)', 'partseg/instance_miou') == \
+        'view_partseg/pixel_miou'
+    assert plan.reads('teacher (own shapes)', 'partseg/class_miou') == \
+        'view_partseg/class_pixel_miou'
+    assert plan.lines == ['teacher (own shapes)']
+    assert all(s.minutes for s in plan.stages)  # estimated, for progress

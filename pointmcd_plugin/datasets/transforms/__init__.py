@@ -1,5 +1,6 @@
 from .formatting import (PackDistillInputs, PackPartSegInputs,
-                         PackPointInputs, attach_distill_inputs)
+                         PackPointInputs, PackViewInputs,
+                         attach_distill_inputs)
 from .loading import (LoadMultiViewImages, LoadShapePoints,
                       LoadTeacherKnowledge, LoadViewPartLabels,
                       LoadViewVisibility, point_file_format)
@@ -11,7 +12,7 @@ from .point_transforms import (POINTWISE_KEYS, JitterPoints, NormalizePoints,
 
 __all__ = [
     'PackDistillInputs', 'PackPartSegInputs', 'PackPointInputs',
-    'attach_distill_inputs',
+    'PackViewInputs', 'attach_distill_inputs',
     'LoadMultiViewImages', 'LoadShapePoints', 'LoadTeacherKnowledge',
     'LoadViewPartLabels', 'LoadViewVisibility', 'point_file_format',
     'ComputeViewVisibility', 'RenderPointViews', 'POINTWISE_KEYS',

@@ -5,7 +5,8 @@ it produced (this plugin's ``DataSample``, mmdet3d's ``Det3DDataSample``).
 Classification packs mmpretrain ``DataSample`` objects
 (:class:`PackPointInputs`); part segmentation packs mmdet3d
 ``Det3DDataSample`` objects with mmdet3d's per-point fields
-(:class:`PackPartSegInputs`)."""
+(:class:`PackPartSegInputs`); the label-free image teacher packs its views
+alone (:class:`PackViewInputs`)."""
 from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
@@ -228,3 +229,49 @@ class PackPartSegInputs(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(meta_keys={self.meta_keys}, '
                 f'point_channels={self.point_channels})')
+
+
+@TRANSFORMS.register_module()
+class PackViewInputs(BaseTransform):
+    """Pack the views alone, for a label-free image teacher
+    (:class:`MultiViewAutoEncoderTeacher`): ``inputs`` holds only ``img``,
+    the K views as (K, C, H, W) uint8, and the mmpretrain ``DataSample``
+    only the ``meta_keys`` as metainfo.
+
+    Nothing else of the sample is read: not its label (``gt_label``), its
+    category, its part labels or its points, whatever the dataset lists,
+    so a model trained from this packer cannot learn from a label.
+
+    Args:
+        meta_keys (Sequence[str]): Keys of ``results`` copied to the data
+            sample's metainfo when present (``sample_idx`` and
+            ``shape_id``: what the knowledge export writes beside each
+            row).
+    """
+    # Keys of a sample that carry supervision: never meta_keys here.
+    LABEL_KEYS = ('gt_label', 'category', 'pts_part_label',
+                  'view_part_labels')
+
+    def __init__(self,
+                 meta_keys: Sequence[str] = ('sample_idx', 'shape_id')
+                 ) -> None:
+        labels = [k for k in meta_keys if k in self.LABEL_KEYS]
+        if labels:
+            raise ValueError(f'PackViewInputs packs no label: meta_keys '
+                             f'{labels} carry supervision; leave them out')
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results: Dict) -> Dict:
+        if VIEWS_KEY not in results:
+            raise KeyError(
+                f'PackViewInputs: {sample_name(results)} has no views '
+                f"(results['{VIEWS_KEY}']); render them (RenderPointViews) "
+                'or load them (LoadMultiViewImages) before packing')
+        sample = DataSample()
+        sample.set_metainfo(
+            {k: results[k] for k in self.meta_keys if k in results})
+        return dict(inputs={VIEWS_KEY: pack_views(results[VIEWS_KEY])},
+                    data_samples=sample)
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(meta_keys={self.meta_keys})'

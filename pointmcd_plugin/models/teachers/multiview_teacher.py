@@ -4,55 +4,15 @@ from typing import Dict, List, Optional, Tuple, Union
 import torch
 from mmcv.cnn import ConvModule
 from mmdet3d.registry import MODELS
-from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
-from .pretrained import check_pretrained_fits
-
-# Side of the blank images the backbone's output width is probed with.
-_PROBE_SIZE = 64
-
-
-def _first_conv_in_channels(backbone: nn.Module) -> int:
-    for module in backbone.modules():
-        if isinstance(module, nn.Conv2d):
-            return module.in_channels
-    raise TypeError(f'{type(backbone).__name__} has no Conv2d layer to read '
-                    'its input channels from; MultiViewImageTeacher needs a '
-                    'convolutional image backbone.')
-
-
-def _last_output(outs: Union[Tensor, Tuple[Tensor, ...]]) -> Tensor:
-    feat = outs[-1] if isinstance(outs, (tuple, list)) else outs
-    if feat.ndim != 4:
-        raise ValueError('MultiViewImageTeacher expects the backbone\'s last '
-                         'output as a (N, C, H, W) feature map, got shape '
-                         f'{tuple(feat.shape)}.')
-    return feat
-
-
-class FrozenTeacherMixin:
-    """``freeze`` for the image teachers (put before ``BaseModel`` in the
-    bases; the class sets ``self.frozen = False`` when it is built): a
-    frozen teacher has no parameter that requires grad and stays in eval
-    mode, ``train()`` included, so BN statistics never move; its
-    descriptors are extracted under ``torch.no_grad``."""
-    frozen: bool
-
-    def freeze(self):
-        """Make this a fixed teacher (see the class docstring)."""
-        self.frozen = True
-        self.requires_grad_(False)
-        return self.train(False)
-
-    def train(self, mode: bool = True):
-        """As ``nn.Module.train``, but a frozen teacher stays in eval."""
-        return super().train(mode and not self.frozen)
+from .base_teacher import FrozenTeacherMixin  # noqa: F401 (re-exported)
+from .base_teacher import MultiViewBackboneTeacher
 
 
 @MODELS.register_module()
-class MultiViewImageTeacher(FrozenTeacherMixin, BaseModel):
+class MultiViewImageTeacher(MultiViewBackboneTeacher):
     """Multi-view image classifier around an mmpretrain backbone: the
     PointMCD teacher.
 
@@ -112,23 +72,11 @@ class MultiViewImageTeacher(FrozenTeacherMixin, BaseModel):
                  frozen: bool = False,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='MultiViewImagePreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(init_cfg=init_cfg,
-                         data_preprocessor=data_preprocessor)
-        self.frozen = False
-        self.backbone = MODELS.build(backbone)
-        self.in_channels = _first_conv_in_channels(self.backbone)
-        preprocessor_channels = getattr(self.data_preprocessor,
-                                        'num_channels', self.in_channels)
-        if preprocessor_channels != self.in_channels:
-            raise ValueError(
-                f'The data preprocessor makes {preprocessor_channels}-channel'
-                f' views but the backbone takes {self.in_channels} channels;'
-                ' set the preprocessor\'s num_channels to match.')
-        self.backbone_channels = self._probe_backbone_channels()
+        super().__init__(backbone=backbone,
+                         data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        # The last output (N, C, H, W) gives the descriptors.
+        self.backbone_channels = self.feature_channels[-1]
         self.descriptor = nn.Sequential(
             nn.AdaptiveAvgPool2d(1),
             ConvModule(self.backbone_channels, descriptor_channels, 1,
@@ -145,21 +93,6 @@ class MultiViewImageTeacher(FrozenTeacherMixin, BaseModel):
         if frozen:
             self.freeze()
 
-    @torch.no_grad()
-    def _probe_backbone_channels(self) -> int:
-        was_training = self.backbone.training
-        self.backbone.eval()
-        probe = torch.zeros(1, self.in_channels, _PROBE_SIZE, _PROBE_SIZE)
-        channels = _last_output(self.backbone(probe)).size(1)
-        self.backbone.train(was_training)
-        return channels
-
-    def init_weights(self) -> None:
-        """Initialise (pretrained checkpoints included), then raise if a
-        ``Pretrained`` checkpoint does not fit the module it names."""
-        super().init_weights()
-        check_pretrained_fits(self)
-
     def extract_view_descriptors(self, img: Tensor) -> Tensor:
         """Per-view descriptors of normalised views.
 
@@ -170,14 +103,10 @@ class MultiViewImageTeacher(FrozenTeacherMixin, BaseModel):
         Returns:
             Tensor: (B, K, D) descriptors, D = ``descriptor_channels``.
         """
-        if img.ndim != 5 or not img.is_floating_point():
-            raise ValueError(
-                'MultiViewImageTeacher expects normalised float views '
-                f'(B, K, C, H, W), got {img.dtype} {tuple(img.shape)}; '
-                'run them through MultiViewImagePreprocessor first.')
+        self._check_views(img)
         batch, views = img.shape[:2]
         with torch.no_grad() if self.frozen else nullcontext():
-            feats = _last_output(self.backbone(img.flatten(0, 1)))
+            feats = self.backbone_maps(img)[-1]
             return self.descriptor(feats).view(batch, views, -1)
 
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor]:

@@ -6,14 +6,9 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmdet3d.registry import MODELS
-from mmengine.model import BaseModel
 from torch import Tensor
 
-from .multiview_teacher import FrozenTeacherMixin, _first_conv_in_channels
-from .pretrained import check_pretrained_fits
-
-# Side of the blank images the backbone's output widths are probed with.
-_PROBE_SIZE = 64
+from .base_teacher import MultiViewBackboneTeacher
 
 # The labelled and the predicted views of a data sample (PackPartSegInputs
 # packs the labels, with the metainfo category and part_ids).
@@ -22,16 +17,6 @@ PRED_FIELD = 'pred_view_part_label'
 
 # mmdet3d's Det3DDataSample or mmpretrain's DataSample.
 SampleList = List
-
-
-def _feature_maps(outs: Union[Tensor, Sequence[Tensor]]) -> Tuple[Tensor]:
-    outs = tuple(outs) if isinstance(outs, (tuple, list)) else (outs, )
-    bad = [tuple(o.shape) for o in outs if o.ndim != 4]
-    if bad:
-        raise ValueError('MultiViewPartSegTeacher expects the backbone to '
-                         'give (N, C, H, W) feature maps, got shapes '
-                         f'{[tuple(o.shape) for o in outs]}')
-    return outs
 
 
 def sample_categories(data_samples: SampleList) -> List[int]:
@@ -52,7 +37,7 @@ def sample_categories(data_samples: SampleList) -> List[int]:
 
 
 @MODELS.register_module()
-class MultiViewPartSegTeacher(FrozenTeacherMixin, BaseModel):
+class MultiViewPartSegTeacher(MultiViewBackboneTeacher):
     """Multi-view per-pixel part segmenter around an mmpretrain backbone:
     the PointMCD segmentation teacher.
 
@@ -110,23 +95,10 @@ class MultiViewPartSegTeacher(FrozenTeacherMixin, BaseModel):
                  frozen: bool = False,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='MultiViewImagePreprocessor')
-        if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(init_cfg=init_cfg,
-                         data_preprocessor=data_preprocessor)
-        self.frozen = False
-        self.backbone = MODELS.build(backbone)
-        self.in_channels = _first_conv_in_channels(self.backbone)
-        preprocessor_channels = getattr(self.data_preprocessor,
-                                        'num_channels', self.in_channels)
-        if preprocessor_channels != self.in_channels:
-            raise ValueError(
-                f'The data preprocessor makes {preprocessor_channels}-channel'
-                f' views but the backbone takes {self.in_channels} channels;'
-                ' set the preprocessor\'s num_channels to match.')
-        self.feature_channels = self._probe_backbone_channels()
+        super().__init__(backbone=backbone,
+                         pretrained_ignore_keys=pretrained_ignore_keys,
+                         data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
         head = dict(head)
         given = head.setdefault('in_channels', self.feature_channels)
         if tuple(given) != self.feature_channels:
@@ -136,35 +108,8 @@ class MultiViewPartSegTeacher(FrozenTeacherMixin, BaseModel):
                 'coarse); set head.in_channels to them or leave it out.')
         self.head = MODELS.build(head)
         self.descriptor_channels = self.feature_channels[-1]
-        self.pretrained_ignore_keys = tuple(pretrained_ignore_keys)
         if frozen:
             self.freeze()
-
-    @torch.no_grad()
-    def _probe_backbone_channels(self) -> Tuple[int, ...]:
-        was_training = self.backbone.training
-        self.backbone.eval()
-        probe = torch.zeros(1, self.in_channels, _PROBE_SIZE, _PROBE_SIZE)
-        channels = tuple(
-            f.size(1) for f in _feature_maps(self.backbone(probe)))
-        self.backbone.train(was_training)
-        return channels
-
-    def init_weights(self) -> None:
-        """Initialise (pretrained checkpoints included), then raise if a
-        ``Pretrained`` checkpoint does not fit the module it names."""
-        super().init_weights()
-        check_pretrained_fits(self, self.pretrained_ignore_keys)
-
-    @staticmethod
-    def _check_views(img: Tensor) -> None:
-        if not isinstance(img, Tensor) or img.ndim != 5 or \
-                not img.is_floating_point():
-            raise ValueError(
-                'MultiViewPartSegTeacher expects normalised float views '
-                f'(B, K, C, H, W), got {getattr(img, "dtype", type(img))} '
-                f'{tuple(getattr(img, "shape", ()))}; run them through '
-                'MultiViewImagePreprocessor first.')
 
     def extract_feat(self, img: Tensor) -> Tuple[Tensor, ...]:
         """The backbone's feature maps of every view.
@@ -175,8 +120,7 @@ class MultiViewPartSegTeacher(FrozenTeacherMixin, BaseModel):
         Returns:
             tuple[Tensor]: (B * K, C_l, H_l, W_l) maps, fine to coarse.
         """
-        self._check_views(img)
-        return _feature_maps(self.backbone(img.flatten(0, 1)))
+        return self.backbone_maps(img)
 
     def extract_view_descriptors(self, img: Tensor) -> Tensor:
         """Per-view descriptors: the global average pool of the last
