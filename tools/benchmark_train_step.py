@@ -33,6 +33,9 @@ import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tools.cpu_env import use_huge_pages  # noqa: E402
+
+use_huge_pages()  # before torch is imported
 
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402

@@ -10,6 +10,9 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from tools.cpu_env import use_huge_pages  # noqa: E402
+
+use_huge_pages()  # before torch is imported
 
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
