@@ -330,3 +330,17 @@ def test_auto_on_gpu_prefers_triton_then_mmcv():
     expected = next((b for b in ('triton', 'mmcv') if b in available),
                     'torch')
     assert resolve_backend('auto', feats, vis) == expected
+
+
+def test_two_pass_first_max_equals_torch_max_with_ties():
+    # Rows of several blocks, ties inside a block and across blocks: the
+    # index is always the first maximum's, as torch.max(dim=-1) gives.
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(-3, 2, (4, 5, 4 * masked_max._BLOCK), generator=g)
+    x = x.float()
+    x[0, 0] = 1.0  # every element the maximum
+    values, index = masked_max._first_max(x)
+    ref_values, ref_index = x.max(dim=-1)
+    assert torch.equal(values, ref_values)
+    assert torch.equal(index, ref_index)
+    assert index[0, 0] == 0
