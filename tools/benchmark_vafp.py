@@ -26,6 +26,7 @@ A dense formulation whose (B, K, N, C) tensors would not fit (estimated at
 
     python tools/benchmark_vafp.py                    # both paper shapes
     python tools/benchmark_vafp.py --shapes small --repeats 1
+    python tools/benchmark_vafp.py --shapes embedded  # the demo's students
 """
 import argparse
 import ctypes
@@ -43,7 +44,8 @@ from pointmcd_plugin.ops.masked_max import masked_max_backends  # noqa: E402
 from pointmcd_plugin.ops.masked_max import masked_view_max  # noqa: E402
 
 SHAPES = dict(paper=[(24, 1024, 12, 1024), (32, 2048, 16, 1024)],
-              small=[(4, 256, 12, 256)])
+              small=[(4, 256, 12, 256)],
+              embedded=[(32, 512, 12, 1024)])
 # Peak of the dense formulations in (B, K, N, C) float tensors (3.2 measured
 # on CPU at the first paper shape).
 DENSE_TENSORS = 3.5
@@ -201,7 +203,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--shapes', choices=sorted(SHAPES), default='paper',
                    help='paper: (24,1024,12,1024) and (32,2048,16,1024); '
-                   'small: one quick (4,256,12,256)')
+                   'small: one quick (4,256,12,256); embedded: the '
+                   'embedded PointNet / DGCNN students\' (32,512,12,1024)')
     p.add_argument('--repeats', type=int, default=3,
                    help='timed runs per method (median reported)')
     p.add_argument('--device', choices=['all', 'cpu', 'cuda'], default='all',
