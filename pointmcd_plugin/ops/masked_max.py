@@ -173,8 +173,8 @@ def _first_max(x: Tensor) -> Tuple[Tensor, Tensor]:
     then the first maximum inside that block alone. No earlier block holds
     the maximum, so the index is the first one. torch's max-with-index
     reduction is several times slower than ``amax`` on CPU; here it runs
-    over 1 / _BLOCK of the elements plus one block per row (2.3x faster on
-    the (1, 12, 170, 512) chunks of the embedded PointNet's VAFP)."""
+    over 1 / _BLOCK of the elements plus one block per row (timings:
+    ``tools/benchmark_vafp.py``, docs/benchmarks.md)."""
     rows = x.shape[:-1]
     blocks = x.reshape(-1, x.shape[-1] // _BLOCK, _BLOCK)  # (R, L / B, B)
     values, block = blocks.amax(dim=-1).max(dim=-1)  # (R, )
