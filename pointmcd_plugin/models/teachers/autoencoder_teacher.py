@@ -1,10 +1,8 @@
 """The label-free PointMCD teacher: an image backbone trained as a
 multi-view image auto-encoder; its view descriptors are the pooled last
 stage of the backbone (optionally projected)."""
-from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Union
 
-import torch
 from mmcv.cnn import ConvModule
 from mmdet3d.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -116,22 +114,7 @@ class MultiViewAutoEncoderTeacher(MultiViewBackboneTeacher):
 
     def _flat_descriptors(self, img: Tensor) -> Tensor:
         """(B * K, D) descriptors of (B, K, C, H, W) normalised views."""
-        return self.descriptor(self.backbone_maps(img)[-1])
-
-    def extract_view_descriptors(self, img: Tensor) -> Tensor:
-        """Per-view descriptors of normalised views.
-
-        Args:
-            img (Tensor): float (B, K, C, H, W), as produced by
-                :meth:`MultiViewImagePreprocessor.preprocess_views`.
-
-        Returns:
-            Tensor: (B, K, D) descriptors, D = ``descriptor_channels``.
-        """
-        self._check_views(img)
-        batch, views = img.shape[:2]
-        with torch.no_grad() if self.frozen else nullcontext():
-            return self._flat_descriptors(img).view(batch, views, -1)
+        return self.flat_view_descriptors(self.backbone_maps(img))
 
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tensor:
         """(B, K, D) view descriptors of ``inputs['img']``."""

@@ -1,6 +1,7 @@
 """What every multi-view image teacher shares: the data preprocessor, an
 mmpretrain backbone run on every view, the width checks made at build
 time, pretrained-checkpoint checks and freezing."""
+from contextlib import nullcontext
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -141,3 +142,26 @@ class MultiViewBackboneTeacher(FrozenTeacherMixin, BaseModel):
         self._check_views(img)
         return feature_maps(self.backbone(img.flatten(0, 1)),
                             type(self).__name__)
+
+    def flat_view_descriptors(self, maps: Tuple[Tensor, ...]) -> Tensor:
+        """(B * K, D) descriptors from the backbone's maps of every view:
+        the subclass's ``descriptor`` module (pool, and a projection where
+        it has one) over the last map."""
+        return self.descriptor(maps[-1])
+
+    def extract_view_descriptors(self, img: Tensor) -> Tensor:
+        """Per-view descriptors of normalised views (no gradient when
+        frozen).
+
+        Args:
+            img (Tensor): float (B, K, C, H, W), as produced by
+                :meth:`MultiViewImagePreprocessor.preprocess_views`.
+
+        Returns:
+            Tensor: (B, K, D) descriptors, D = ``descriptor_channels``.
+        """
+        self._check_views(img)
+        batch, views = img.shape[:2]
+        with torch.no_grad() if self.frozen else nullcontext():
+            maps = self.backbone_maps(img)
+            return self.flat_view_descriptors(maps).view(batch, views, -1)

@@ -1,7 +1,5 @@
-from contextlib import nullcontext
 from typing import Dict, List, Optional, Tuple, Union
 
-import torch
 from mmcv.cnn import ConvModule
 from mmdet3d.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -92,22 +90,6 @@ class MultiViewImageTeacher(MultiViewBackboneTeacher):
         self.view_loss_weight = view_loss_weight
         if frozen:
             self.freeze()
-
-    def extract_view_descriptors(self, img: Tensor) -> Tensor:
-        """Per-view descriptors of normalised views.
-
-        Args:
-            img (Tensor): float (B, K, C, H, W), as produced by
-                :meth:`MultiViewImagePreprocessor.preprocess_views`.
-
-        Returns:
-            Tensor: (B, K, D) descriptors, D = ``descriptor_channels``.
-        """
-        self._check_views(img)
-        batch, views = img.shape[:2]
-        with torch.no_grad() if self.frozen else nullcontext():
-            feats = self.backbone_maps(img)[-1]
-            return self.descriptor(feats).view(batch, views, -1)
 
     def extract_feat(self, inputs: Dict[str, Tensor]) -> Tuple[Tensor]:
         """Global descriptor (B, D), the max over views, as the

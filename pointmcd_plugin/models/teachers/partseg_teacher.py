@@ -1,7 +1,6 @@
 """The PointMCD part-segmentation teacher: an image backbone and a U-Net
 part decoder on every view, trained as a per-pixel part segmenter; its
 view descriptors are the pooled last stage of the backbone."""
-from contextlib import nullcontext
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -122,22 +121,10 @@ class MultiViewPartSegTeacher(MultiViewBackboneTeacher):
         """
         return self.backbone_maps(img)
 
-    def extract_view_descriptors(self, img: Tensor) -> Tensor:
-        """Per-view descriptors: the global average pool of the last
-        feature map.
-
-        Args:
-            img (Tensor): float (B, K, C, H, W), as produced by
-                :meth:`MultiViewImagePreprocessor.preprocess_views`.
-
-        Returns:
-            Tensor: (B, K, C_last), C_last = ``descriptor_channels``.
-        """
-        self._check_views(img)
-        batch, views = img.shape[:2]
-        with torch.no_grad() if self.frozen else nullcontext():
-            last = self.extract_feat(img)[-1]
-            return last.mean(dim=(2, 3)).view(batch, views, -1)
+    def flat_view_descriptors(self, maps: Tuple[Tensor, ...]) -> Tensor:
+        """(B * K, C_last) descriptors: the global average pool of the last
+        feature map (C_last = ``descriptor_channels``)."""
+        return maps[-1].mean(dim=(2, 3))
 
     @staticmethod
     def _view_categories(data_samples: SampleList, views: int,
