@@ -103,6 +103,43 @@ def test_cached_knowledge_scales_the_task_and_adds_the_exact_distillation():
                    for p in part.parameters())
 
 
+def test_distillation_off_skips_vafp_with_the_full_paths_losses_and_grads():
+    """The loss-scale control (distill loss_weight 0) skips VAFP and the
+    teacher; its losses and the gradient of every parameter are those of
+    the full path with the distillation term multiplied by 0."""
+    skipped = distiller(distill_loss=dict(type='MultiViewDistillLoss',
+                                          loss_weight=0.0))
+    full = copy.deepcopy(skipped)
+    full.distill_loss.loss_weight = 1.0
+    distill = full.distill_loss.forward
+    full.distill_loss.forward = lambda *args: 0 * distill(*args)
+    calls = []
+    skipped.vafp.forward = lambda *args: calls.append(args)
+    data = skipped.data_preprocessor(batch(), training=True)
+    grads = []
+    for model in (skipped, full):
+        torch.manual_seed(0)
+        losses = model(**data, mode='loss')
+        total, _ = model.parse_losses(losses)
+        total.backward()
+        grads.append({n: p.grad for n, p in model.named_parameters()})
+        assert losses['loss_distill'].item() == 0
+    assert not calls
+    assert grads[0].keys() == grads[1].keys()
+    for name, grad in grads[1].items():
+        assert (grad is None) == (grads[0][name] is None), name
+        if grad is not None:
+            torch.testing.assert_close(grads[0][name], grad, rtol=0, atol=0)
+    assert all(grads[0][n].abs().sum() == 0
+               for n, _ in skipped.vafp.named_parameters(prefix='vafp'))
+    # It still needs the knowledge PointMCD reads, of the right shape.
+    bad = batch()
+    for s in bad['data_samples']:
+        s.teacher_descriptors = torch.rand(K, D + 1)
+    with pytest.raises(ValueError, match=r'do not match.*\(4, 3, 16\)'):
+        skipped(**skipped.data_preprocessor(bad, training=True), mode='loss')
+
+
 def test_list_valued_student_losses_are_scaled_item_by_item():
     model = distiller(task_loss_weight=0.25)
     data = model.data_preprocessor(batch(), training=True)

@@ -58,6 +58,32 @@ def _field(samples: List, name: str, what: str) -> Tensor:
     return torch.stack([s.get(name) for s in samples])
 
 
+def _cached_descriptors(samples: List) -> Tensor:
+    """(B, K, D) cached teacher descriptors of the data samples."""
+    return _field(samples, 'teacher_descriptors',
+                  '(K, D) cached teacher descriptors, from '
+                  'LoadTeacherKnowledge')
+
+
+def _online_views(inputs: Dict) -> List[Tensor]:
+    """The views an online teacher looks at, ``inputs['img']``."""
+    if 'img' not in inputs:
+        raise KeyError(
+            'PointMCDDistiller: the online teacher needs the views in '
+            "inputs['img'] (RenderPointViews or LoadMultiViewImages in "
+            'the training pipeline)')
+    return inputs['img']
+
+
+def _check_target(target: Sequence[int], student: Sequence[int]) -> None:
+    """Teacher descriptors and VAFP descriptors are both (B, K, D)."""
+    if tuple(target) != tuple(student):
+        raise ValueError(
+            f'teacher descriptors {tuple(target)} do not match the '
+            f"student's VAFP descriptors {tuple(student)} (B, K, D): same "
+            'views and D needed (vafp.out_channels)')
+
+
 @MODELS.register_module()
 class PointMCDDistiller(BaseModel):
     """PointMCD: a student trained on its task while, view by view, VAFP
@@ -84,7 +110,10 @@ class PointMCDDistiller(BaseModel):
 
     ``loss`` returns the student's losses scaled by ``task_loss_weight``
     (0.1 in the paper) and ``loss_distill``; ``predict`` is the student's
-    alone (no views, no visibility, no teacher).
+    alone (no views, no visibility, no teacher). With the distillation
+    loss's ``loss_weight`` at 0 (the loss-scale control) VAFP and the
+    teacher are skipped: the losses and every gradient are those of the
+    full path, at the cost of the student alone.
 
     Args:
         student (dict): Config of the student model.
@@ -219,18 +248,41 @@ class PointMCDDistiller(BaseModel):
         visibility = _field(data_samples, 'visibility',
                             '(N, K) bool visible points per view, from '
                             'ComputeViewVisibility or LoadViewVisibility')
+        if self.distill_loss.loss_weight == 0:
+            # The loss-scale control (distillation switched off): the
+            # distillation term and its gradient are exactly zero, so VAFP
+            # and the teacher are not run (VAFP has no randomness and is
+            # not used by predict). Its parameters stay in the graph with
+            # zero gradients, as before (weight decay, DDP without
+            # find_unused_parameters), and the data it would need is still
+            # required, so the control reads what PointMCD reads.
+            self._check_knowledge(inputs, data_samples, visibility)
+            losses['loss_distill'] = sum(
+                p.sum() * 0 for p in self.vafp.parameters()
+                if p.requires_grad) + feats.new_zeros(())
+            return losses
         out = self.vafp(feats, visibility.to(feats.device), indices)
         target = self._teacher_descriptors(inputs, data_samples,
                                            feats.device)
         student = out['descriptors']
-        if target.shape != student.shape:
-            raise ValueError(
-                f'teacher descriptors {tuple(target.shape)} do not match the '
-                f"student's VAFP descriptors {tuple(student.shape)} "
-                '(B, K, D): same views and D needed (vafp.out_channels)')
+        _check_target(target.shape, student.shape)
         losses['loss_distill'] = self.distill_loss(student, target,
                                                    out['valid'])
         return losses
+
+    def _check_knowledge(self, inputs: Dict, data_samples: List,
+                         visibility: Tensor) -> None:
+        """The checks ``loss`` makes of the teacher's input when the
+        distillation is off: cached (B, K, D) descriptors matching the
+        views and ``vafp.out_channels``, or the views of an online teacher.
+        """
+        if self.teacher is not None:
+            _online_views(inputs)
+            return
+        target = _cached_descriptors(data_samples)
+        _check_target(target.shape, (visibility.shape[0],
+                                     visibility.shape[-1],
+                                     self.vafp.out_channels))
 
     def _scaled(self, loss: Union[Tensor, List[Tensor]]
                 ) -> Union[Tensor, List[Tensor]]:
@@ -270,16 +322,10 @@ class PointMCDDistiller(BaseModel):
         gradient."""
         teacher = self.teacher
         if teacher is None:
-            return _field(data_samples, 'teacher_descriptors',
-                          '(K, D) cached teacher descriptors, from '
-                          'LoadTeacherKnowledge').to(device)
-        if 'img' not in inputs:
-            raise KeyError(
-                'PointMCDDistiller: the online teacher needs the views in '
-                "inputs['img'] (RenderPointViews or LoadMultiViewImages in "
-                'the training pipeline)')
+            return _cached_descriptors(data_samples).to(device)
+        img = _online_views(inputs)
         if next(teacher.parameters()).device != device:
             teacher.to(device)
         with torch.no_grad():
-            views = teacher.data_preprocessor.preprocess_views(inputs['img'])
+            views = teacher.data_preprocessor.preprocess_views(img)
             return teacher.extract_view_descriptors(views)
