@@ -5,9 +5,10 @@
 #
 # * baseline: the student alone, at its own learning rate;
 # * loss-scale control (the reference): the PointMCD config with its task
-#   loss x 0.1 and the distillation switched off (loss weight 0; VAFP and
-#   the teacher's knowledge still run, so the step differs from PointMCD's
-#   in nothing but the distillation gradient);
+#   loss x 0.1 and the distillation switched off (loss weight 0; the data
+#   pipeline and the teacher's knowledge are PointMCD's, the distiller
+#   skips VAFP, whose term and gradient are then exactly zero, so the step
+#   differs from PointMCD's in nothing but the distillation gradient);
 # * PointMCD with each teacher of _teachers_synthetic.py: trained on the
 #   students' own shapes (honest), the stand-in for ImageNet (more
 #   labelled shapes of the same classes), untrained.

@@ -4,9 +4,10 @@
 #
 # * baseline: the auto-encoder alone;
 # * loss-scale control (the reference): the PointMCD config with the
-#   distillation switched off (loss weight 0; VAFP, the visibility and the
-#   teacher's knowledge still run, so the step differs from PointMCD's in
-#   nothing but the distillation gradient). The distilled auto-encoder
+#   distillation switched off (loss weight 0; the visibility and the
+#   teacher's knowledge are still read, the distiller skips VAFP, whose
+#   term and gradient are then exactly zero, so the step differs from
+#   PointMCD's in nothing but the distillation gradient). The distilled auto-encoder
 #   keeps its Chamfer loss at weight 1.0, so this row should train as the
 #   baseline does: a check that the plumbing alone changes nothing;
 # * PointMCD with the label-free stand-in teacher of

@@ -657,3 +657,39 @@ def test_the_partseg_spec_stops_for_its_sweep_or_runs_untuned(tmp_path):
         'view_partseg/class_pixel_miou'
     assert plan.lines == ['teacher (own shapes)']
     assert all(s.minutes for s in plan.stages)  # estimated, for progress
+
+
+UNSUP = osp.join(REPO, 'configs', 'demo', 'pointmcd_unsup_synthetic.py')
+
+
+def test_the_unsup_spec_runs_foldingnet_against_its_control(tmp_path):
+    spec = load_demo_spec(UNSUP)
+    assert spec.setting == 'unsup' and spec.students == ['foldingnet']
+    assert spec.metrics == ['svm/accuracy']
+    # No sweep for this setting: the rows run at the configs' own rate.
+    plan = build_plan(spec, str(tmp_path / 'demo'),
+                      sweep_results=str(tmp_path / 'none'))
+    names = [s.name for s in plan.stages]
+    assert names == ['teacher (label-free stand-in), seed 0',
+                     'teacher knowledge'] + [
+        f'FoldingNet {r}, seed 0'
+        for r in ('baseline', 'loss-scale control', 'PointMCD')]
+    teacher, export = plan.stages[:2]
+    assert teacher.row.config.endswith(
+        'teacher_mobilenetv2_shapenetcore_synthetic.py')
+    assert export.source is teacher and export.split == 'train'
+    by_name = {s.row.name: s for s in plan.run_stages()}
+    control = by_name['FoldingNet loss-scale control']
+    assert control.row.config.endswith(
+        'pointmcd_foldingnet_shapenetcore_synthetic.py')
+    assert control.options['model.distill_loss.loss_weight'] == 0.0
+    assert control.row.knowledge == export.out
+    assert by_name['FoldingNet PointMCD'].row.knowledge == export.out
+    assert by_name['FoldingNet PointMCD'].row.reference == \
+        'FoldingNet loss-scale control'
+    # The teacher's number (its views' L1) is no SVM accuracy: no row.
+    assert [r.name for r in plan.table.rows] == [
+        f'FoldingNet {r}'
+        for r in ('baseline', 'loss-scale control', 'PointMCD')]
+    assert plan.lines == []
+    assert all(s.minutes for s in plan.stages)
