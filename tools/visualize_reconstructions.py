@@ -167,7 +167,8 @@ def main(argv=None) -> None:
             recon = sample.pred_points
             rows.append((points.numpy(), recon.numpy(),
                          category(part, sample), chamfer(points, recon)))
-    draw(rows, args.out, f'{osp.basename(args.config)}: {source}')
+    draw(rows, args.out, f'{osp.basename(args.config)}\n'
+         f'{osp.relpath(source) if source != "untrained" else source}')
     print(f'wrote {args.out}: {len(rows)} shapes, mean Chamfer '
           f'{np.mean([r[3] for r in rows]):.4f}')
 
