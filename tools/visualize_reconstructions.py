@@ -40,6 +40,8 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 
 import pointmcd_plugin  # noqa: E402,F401
+from pointmcd_plugin.models.autoencoders.chamfer_loss import \
+    chamfer_distance  # noqa: E402
 from pointmcd_plugin.utils import resolve_checkpoint  # noqa: E402
 
 
@@ -67,10 +69,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def chamfer(a: torch.Tensor, b: torch.Tensor) -> float:
-    """Symmetric Chamfer distance of (N, 3) and (M, 3): mean squared
-    nearest-neighbour distance, both directions summed (the loss's)."""
-    d = torch.cdist(a[None].double(), b[None].double())[0] ** 2
-    return float(d.min(1).values.mean() + d.min(0).values.mean())
+    """Symmetric Chamfer distance of (N, 3) and (M, 3), as the loss
+    computes it (:func:`chamfer_distance`)."""
+    return float(chamfer_distance(a[None].double(), b[None].double()))
 
 
 def pick_samples(dataset, split, indices, num: int) -> Tuple[List[int], Any]:
