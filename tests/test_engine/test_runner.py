@@ -83,3 +83,34 @@ def test_cpu_distributed_launch_needs_torchrun(monkeypatch):
         init_cpu_process_group('pytorch', {})
     with pytest.raises(RuntimeError, match="'slurm' without a GPU"):
         init_cpu_process_group('slurm', {})
+
+
+def test_cpu_process_group_is_destroyed_at_exit(monkeypatch):
+    """The gloo group the runner starts is registered for destruction at
+    interpreter exit; the handler tolerates a group already destroyed."""
+    import socket
+
+    import torch.distributed as dist
+
+    from pointmcd_plugin.engine.runner import runner as runner_mod
+    with socket.socket() as s:  # a free port for the one-process group
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    for key, value in dict(RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1',
+                           MASTER_PORT=str(port)).items():
+        monkeypatch.setenv(key, value)
+    registered = []
+    monkeypatch.setattr(runner_mod.atexit, 'register', registered.append)
+    dist_cfg = dict(backend='nccl', timeout=60)
+    assert not dist.is_initialized()
+    try:
+        runner_mod.init_cpu_process_group('pytorch', dist_cfg)
+        assert dist.is_initialized() and dist.get_backend() == 'gloo'
+        assert dist_cfg['backend'] == 'gloo'  # the logged environment
+        assert registered == [runner_mod.destroy_process_group]
+        registered[0]()
+        assert not dist.is_initialized()
+        registered[0]()  # already gone: a no-op, not an error
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()

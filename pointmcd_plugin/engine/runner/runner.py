@@ -7,8 +7,11 @@ plugin's users.
   ``device_ids=[LOCAL_RANK]``; both fail on a CPU-only host, so upstream
   mmdet3d's ``dist_train.sh`` cannot train there. Without a visible GPU
   this runner starts the gloo process group from the torchrun environment
-  and wraps the model with ``device_ids=None``. With a GPU nothing
-  changes (NCCL, mmengine's own set-up).
+  and wraps the model with ``device_ids=None``; the group it started is
+  destroyed when the interpreter exits (upstream ``tools/train.py`` never
+  destroys it, and gloo's threads left running at exit can abort a rank
+  after its training finished: "terminate called without an active
+  exception"). With a GPU nothing changes (NCCL, mmengine's own set-up).
 * **Workers tied to ``num_workers``.** ``persistent_workers=True`` with
   ``num_workers=0`` (the usual debugging override) makes torch's
   ``DataLoader`` raise; the flag is dropped when there are no workers.
@@ -17,6 +20,7 @@ It is registered in mmengine's root ``RUNNERS`` registry, which is where
 upstream ``tools/train.py`` and ``tools/test.py`` look a ``runner_type`` up
 (``RUNNERS.build(cfg)``, before any default scope exists).
 """
+import atexit
 import os
 from typing import Dict, Optional, Union
 
@@ -68,6 +72,14 @@ def init_cpu_process_group(launcher: str, dist_cfg: Dict) -> None:
         import datetime
         kwargs['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
     dist.init_process_group(backend='gloo', **kwargs)
+    atexit.register(destroy_process_group)
+
+
+def destroy_process_group() -> None:
+    """Destroy the default process group if one is still running (a no-op
+    otherwise, so a client that destroyed it itself is left alone)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 @RUNNERS.register_module()
