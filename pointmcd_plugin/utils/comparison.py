@@ -40,12 +40,21 @@ A *run* is one (row, seed). When it has trained and been tested, its
 *record* (a small JSON: row, config, options, seed, the digest of the
 resolved config, the final validation metrics read from the training run's
 own ``vis_data/scalars.json``, the test metrics ``tools/test.py`` wrote,
-the first and last logged losses, the checkpoint, minutes, commit) is
-written under the results folder as ``<config>/<digest>.json``, and a run
-whose record exists is not trained again, whichever spec asks for it. The
-records are what the summary reads, so a comparison continues from
+the first and last logged losses, the checkpoint, minutes, commit, and
+the sha256 of the row's ``knowledge`` file) is written under the results
+folder as ``<config>/<digest>.json``, and a run whose record exists is
+not trained again, whichever spec asks for it. The records are what the
+summary reads, so a comparison continues from
 finished runs, across machines, when the records are kept (this
 repository commits them under ``results/``).
+
+Records are keyed by the config and its options, the knowledge *path*
+included, not the knowledge's content: a teacher retrained on another
+machine gives other bytes under the same path, and keying by content
+would make every finished run of a row unusable there. The content is
+recorded instead (``knowledge_sha256``), and the summary flags a row whose
+seeds were trained on different knowledge (or on knowledge recorded
+before the field existed) so that a table never mixes teachers silently.
 """
 import copy
 import glob
@@ -378,6 +387,15 @@ def write_record(path: str, record: Dict) -> None:
     os.replace(tmp, path)
 
 
+def file_sha256(path: str) -> str:
+    """The sha256 (hex) of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            h.update(block)
+    return h.hexdigest()
+
+
 def make_record(row: Row, seed: int, options: Dict, digest: str,
                 work_dir: str, test_dir: str, checkpoint: str,
                 minutes: Optional[float], commit: Optional[str]) -> Dict:
@@ -388,11 +406,14 @@ def make_record(row: Row, seed: int, options: Dict, digest: str,
         raise RuntimeError(
             f'run {row.name} seed {seed}: no validation metrics in '
             f'{work_dir} or no test metrics in {test_dir}')
-    return dict(version=RECORD_VERSION, row=row.name, group=row.group,
-                config=row.config, cfg_options=options, seed=seed,
-                config_digest=digest, val=val, test=test,
-                losses=train_losses(work_dir), checkpoint=checkpoint,
-                minutes=minutes, commit=commit)
+    record = dict(version=RECORD_VERSION, row=row.name, group=row.group,
+                  config=row.config, cfg_options=options, seed=seed,
+                  config_digest=digest, val=val, test=test,
+                  losses=train_losses(work_dir), checkpoint=checkpoint,
+                  minutes=minutes, commit=commit)
+    if row.knowledge is not None:
+        record['knowledge_sha256'] = file_sha256(row.knowledge)
+    return record
 
 
 def _mean_std(values: Sequence[float]):
@@ -438,6 +459,13 @@ def summarize(spec: Spec, records: Dict[str, Dict[int, Dict]]) -> Dict:
                 entry[f'{split}_diff'] = diff
                 entry[f'{split}_diff_mean'], entry[f'{split}_diff_std'] = \
                     _mean_std(diff)
+        if row.knowledge is not None:
+            # seed -> sha256 of the knowledge it trained on (None: recorded
+            # before records carried it)
+            entry['knowledge_sha256'] = {
+                s: runs[s].get('knowledge_sha256') for s in seeds}
+            entry['mixed_knowledge'] = \
+                len(set(entry['knowledge_sha256'].values())) > 1
         entry['minutes'] = _mean_std(
             [runs[s]['minutes'] for s in seeds
              if runs[s].get('minutes') is not None])[0]
@@ -506,6 +534,18 @@ def format_markdown(summary: Dict) -> str:
     for group, name in summary.get('chosen', {}).items():
         lines.append('')
         lines.append(f'Chosen on validation for {group!r}: {name}')
+    for e in summary['rows']:
+        if e.get('mixed_knowledge'):
+            by_digest: Dict[str, List[int]] = {}
+            for seed, sha in e['knowledge_sha256'].items():
+                by_digest.setdefault(
+                    sha[:12] if sha else 'not recorded', []).append(seed)
+            parts = '; '.join(f'seeds {" ".join(map(str, seeds))}: {sha}'
+                              for sha, seeds in by_digest.items())
+            lines.append('')
+            lines.append(f'Note: {e["name"]!r} mixes knowledge files '
+                         f'(sha256 {parts}): a teacher retrained between '
+                         'its runs.')
     return '\n'.join(lines) + '\n'
 
 

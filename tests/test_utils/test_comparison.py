@@ -47,6 +47,43 @@ def test_records_read_the_last_epoch_and_the_test_run(tmp_path):
                     'abc')
 
 
+def test_records_carry_the_knowledge_digest_and_mixed_rows_are_flagged(
+        tmp_path):
+    """A record keeps the sha256 of the knowledge it trained on; a row
+    whose seeds trained on different bytes (or on bytes not recorded) is
+    flagged in the summary and noted under the table; one knowledge file
+    for all seeds is not."""
+    import hashlib
+    first, second = tmp_path / 'k1.npy', tmp_path / 'k2.npy'
+    first.write_bytes(b'teacher one')
+    second.write_bytes(b'teacher two')
+    records = {}
+    for name, files in (('same', [first, first]), ('mixed', [first, second]),
+                        ('old', [first, None])):
+        for seed, knowledge in enumerate(files):
+            work, test = fake_run(tmp_path, name, seed, [50.0], 60.0)
+            row = Row(name, 'p.py', knowledge=str(knowledge or first))
+            record = make_record(row, seed, {}, 'd', work, test, 'c', 1.0,
+                                 'abc')
+            if knowledge is None:  # a record from before the field
+                del record['knowledge_sha256']
+            records.setdefault(name, {})[seed] = record
+    sha = records['mixed'][1]['knowledge_sha256']
+    assert sha == hashlib.sha256(b'teacher two').hexdigest()
+    rows = [Row(n, 'p.py', knowledge='k.npy') for n in records]
+    spec = Spec(name='s', path='s.py', rows=rows, seeds=[0, 1],
+                reference=None)
+    summary = summarize(spec, records)
+    flags = {e['name']: e['mixed_knowledge'] for e in summary['rows']}
+    assert flags == dict(same=False, mixed=True, old=True)
+    table = format_markdown(summary)
+    assert "'same' mixes" not in table
+    assert (f"'mixed' mixes knowledge files (sha256 seeds 0: "
+            f"{records['mixed'][0]['knowledge_sha256'][:12]}; seeds 1: "
+            f"{sha[:12]})") in table
+    assert 'seeds 1: not recorded' in table
+
+
 def test_summary_pairs_seeds_against_the_reference(tmp_path):
     rows = [Row('baseline', 'b.py'), Row('control', 'c.py'),
             Row('pointmcd', 'p.py')]
