@@ -238,14 +238,23 @@ def sweep_choice(sweep: Spec, group: str, results_dir: str
     return next(e for e in summary['rows'] if e['name'] == chosen), []
 
 
-def apply_choices(spec: Spec, results_dir: str) -> None:
+def apply_choices(spec: Spec, results_dir: str,
+                  _chain: Tuple[str, ...] = ()) -> None:
     """Resolve the ``chosen_from`` rows of ``spec``: each takes the
     ``cfg_options`` of the row its sweep chose on validation (under its
-    own), from that sweep's finished records."""
+    own), from that sweep's finished records. A sweep whose rows are
+    themselves chosen from another sweep (a distillation weight swept at
+    the learning rate a first sweep chose) is resolved first."""
+    chain = _chain + (osp.abspath(spec.path),)
     for row in spec.rows:
         if row.chosen_from is None:
             continue
+        if osp.abspath(row.chosen_from['spec']) in chain:
+            raise ValueError(
+                f'{spec.path}: chosen_from goes round in a circle: '
+                f'{" -> ".join(chain + (row.chosen_from["spec"],))}')
         sweep = load_spec(row.chosen_from['spec'])
+        apply_choices(sweep, results_dir, chain)
         group = row.chosen_from['row']
         if not any(r.group == group for r in sweep.rows):
             raise ValueError(f'{spec.path}: {row.name!r} is chosen from '

@@ -224,3 +224,59 @@ def test_a_row_takes_the_options_its_sweep_chose(tmp_path):
     assert [(m[0].name, m[1]) for m in missing] == [
         ('tuned', 1), ('longer', 0), ('longer', 1)]
     assert missing[0][4] == record_path(results, tuned.config, missing[0][3])
+
+
+def test_a_sweep_at_another_sweeps_choice_is_resolved_in_order(tmp_path):
+    """A weight swept at the rate a first sweep chose: a table row chosen
+    from the weight sweep carries both choices, the weight sweep's records
+    are found under the chosen rate, and a circle is refused."""
+    from pointmcd_plugin.utils.comparison import (apply_choices,
+                                                  collect_records,
+                                                  write_record)
+    folder = tmp_path / 'comparisons'
+    folder.mkdir()
+    (tmp_path / 'cfg.py').write_text('x = 1\n')
+    (folder / 'lr.py').write_text(
+        "seeds = [0]\n"
+        "rows = [dict(name='b', config='../cfg.py', sweep=dict(\n"
+        "    key='optim_wrapper.lr', values=[0.1, 0.01]))]\n")
+    (folder / 'weight.py').write_text(
+        "seeds = [0]\n"
+        "rows = [dict(name='w', config='../cfg.py',\n"
+        "             chosen_from=dict(spec='./lr.py', row='b'),\n"
+        "             sweep=dict(key='model.weight', values=[1, 3]))]\n")
+    (folder / 'table.py').write_text(
+        "seeds = [0]\n"
+        "rows = [dict(name='t', config='../cfg.py',\n"
+        "             chosen_from=dict(spec='./weight.py', row='w'))]\n")
+    results = str(tmp_path / 'results')
+    LR, W = 'optim_wrapper.lr', 'model.weight'
+
+    def finish(spec, vals):
+        _, missing = collect_records(spec, results)
+        for (row, seed, options, digest, path), val in zip(missing, vals):
+            work, test = fake_run(tmp_path / spec.name, row.slug, seed,
+                                  [val], 50.0)
+            write_record(path, make_record(row, seed, options, digest, work,
+                                           test, 'c', 1, 'abc'))
+
+    finish(load_spec(str(folder / 'lr.py')), [80.0, 85.0])  # lr 0.01
+    weight = load_spec(str(folder / 'weight.py'))
+    apply_choices(weight, results)
+    assert [r.cfg_options for r in weight.rows] == [
+        {LR: 0.01, W: 1}, {LR: 0.01, W: 3}]
+    table = load_spec(str(folder / 'table.py'))
+    with pytest.raises(RuntimeError, match='has not finished'):
+        apply_choices(table, results)
+    finish(weight, [70.0, 75.0])  # weight 3
+    apply_choices(table, results)
+    assert table.rows[0].cfg_options == {LR: 0.01, W: 3}
+    records, missing = collect_records(table, results)
+    assert not missing  # the weight sweep's chosen run is the table's
+    (folder / 'lr.py').write_text(
+        "seeds = [0]\n"
+        "rows = [dict(name='b', config='../cfg.py',\n"
+        "             chosen_from=dict(spec='./table.py', row='t'),\n"
+        "             sweep=dict(key='optim_wrapper.lr', values=[0.1]))]\n")
+    with pytest.raises(ValueError, match='circle'):
+        apply_choices(load_spec(str(folder / 'table.py')), results)
