@@ -50,7 +50,7 @@ from torch.utils.data import DataLoader  # noqa: E402
 
 import pointmcd_plugin  # noqa: E402,F401
 from pointmcd_plugin.datasets.knowledge import (  # noqa: E402
-    TeacherKnowledgeCache, manifest_path)
+    TeacherKnowledgeCache, file_sha256, manifest_path)
 from pointmcd_plugin.utils import resolve_checkpoint  # noqa: E402
 
 
@@ -74,14 +74,6 @@ def parse_args():
                    else 'cpu')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args()
-
-
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def view_settings(pipeline) -> dict:
@@ -123,7 +115,7 @@ def main():
         load_checkpoint(model, args.checkpoint, map_location='cpu',
                         strict=True)
         source = dict(checkpoint=osp.abspath(args.checkpoint),
-                      checkpoint_sha256=sha256(args.checkpoint))
+                      checkpoint_sha256=file_sha256(args.checkpoint))
     if not callable(getattr(model, 'extract_view_descriptors', None)):
         raise SystemExit(
             f'{type(model).__name__} (model.type of {args.config}) has no '

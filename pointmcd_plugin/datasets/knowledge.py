@@ -8,12 +8,23 @@ manifest) holds at least ``shape_ids`` (one per row), ``num_samples``,
 config digest, checkpoint hash, dataset, split, views). The manifest is
 written last, so a killed export never looks complete.
 """
+import hashlib
 import json
 import os
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
+
+
+def file_sha256(path: str) -> str:
+    """The sha256 (hex) of a file's bytes, read in 1 MiB blocks (the
+    exporter's checkpoint hash, a comparison record's knowledge hash)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def manifest_path(path: str) -> str:

@@ -396,15 +396,6 @@ def write_record(path: str, record: Dict) -> None:
     os.replace(tmp, path)
 
 
-def file_sha256(path: str) -> str:
-    """The sha256 (hex) of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
-
-
 def make_record(row: Row, seed: int, options: Dict, digest: str,
                 work_dir: str, test_dir: str, checkpoint: str,
                 minutes: Optional[float], commit: Optional[str]) -> Dict:
@@ -421,6 +412,7 @@ def make_record(row: Row, seed: int, options: Dict, digest: str,
                   losses=train_losses(work_dir), checkpoint=checkpoint,
                   minutes=minutes, commit=commit)
     if row.knowledge is not None:
+        from ..datasets.knowledge import file_sha256
         record['knowledge_sha256'] = file_sha256(row.knowledge)
     return record
 
