@@ -283,3 +283,53 @@ def test_bad_inputs_fail_clearly(tmp_path):
         distiller(teacher=TEACHER, teacher_checkpoint=ckpt)
     with pytest.raises(ValueError, match="no submodule 'neck'"):
         distiller(feat_source='neck')
+
+
+@pytest.mark.parametrize('cached', [True, False])
+def test_view_subset_equals_knowledge_and_visibility_of_those_views_only(
+        cached, tmp_path):
+    """Distilling views [2, 0] of K = 3 is distilling a batch whose
+    visibility and teacher descriptors hold only those views, in that
+    order; the online teacher's descriptors are selected the same way."""
+    kwargs = {}
+    if not cached:
+        init_default_scope('mmdet3d')
+        ckpt = str(tmp_path / 'teacher.pth')
+        torch.save(dict(state_dict=MODELS.build(TEACHER).state_dict()), ckpt)
+        kwargs = dict(teacher=TEACHER, teacher_checkpoint=ckpt)
+    subset = distiller(view_subset=[2, 0], **kwargs)
+    subset.vafp.eval()
+    full = copy.deepcopy(subset)
+    full.view_subset = None
+    data = subset.data_preprocessor(batch(cached=cached), training=True)
+    torch.manual_seed(0)
+    got = subset(**data, mode='loss')['loss_distill']
+    if cached:
+        target = torch.stack([s.teacher_descriptors
+                              for s in data['data_samples']])[:, [2, 0]]
+    else:
+        teacher = full.teacher
+        with torch.no_grad():
+            target = teacher.extract_view_descriptors(
+                teacher.data_preprocessor.preprocess_views(
+                    data['inputs']['img']))[:, [2, 0]]
+    picked = copy.deepcopy(data)
+    full._teacher = []  # the selected target comes cached
+    for s, t in zip(picked['data_samples'], target):
+        s.visibility = s.visibility[:, [2, 0]]
+        s.teacher_descriptors = t
+    torch.manual_seed(0)
+    expected = full(**picked, mode='loss')['loss_distill']
+    torch.testing.assert_close(got, expected)
+    if cached:  # and the subset matters
+        assert not torch.allclose(got,
+                                  full(**data, mode='loss')['loss_distill'])
+
+
+def test_view_subset_errors_name_the_views():
+    with pytest.raises(ValueError, match='distinct view indices'):
+        distiller(view_subset=[0, 0])
+    model = distiller(view_subset=[0, 3])
+    with pytest.raises(ValueError, match=r'view_subset \[0, 3\] names views '
+                       r'\[3\], but visibility holds 3 views'):
+        model(**model.data_preprocessor(batch()), mode='loss')

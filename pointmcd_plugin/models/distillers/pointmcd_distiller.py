@@ -141,6 +141,13 @@ class PointMCDDistiller(BaseModel):
         index_key (str, optional): Key of the (B, M) indices of the
             features' points into the input points.
         task_loss_weight (float): Scale of the student's own losses.
+        view_subset (Sequence[int], optional): Indices of the views to
+            distil, out of the K views the visibility and the teacher's
+            descriptors hold (e.g. ``[0, 3, 6, 9]``: 4 of 12 views, 90 deg
+            apart); the other views are dropped from both before VAFP.
+            Each view's teacher descriptor is computed from that view
+            alone, so this equals a teacher and knowledge of those views
+            only. None (default): all K views.
         unscaled_losses (Sequence[str]): Student losses left unscaled:
             regularisers with a weight of their own (PointNet's feature
             transform regulariser, 0.001, as the authors add it beside
@@ -160,6 +167,7 @@ class PointMCDDistiller(BaseModel):
                  channels_first: bool = False,
                  index_key: Optional[str] = None,
                  task_loss_weight: float = 0.1,
+                 view_subset: Optional[Sequence[int]] = None,
                  unscaled_losses: Sequence[str] = ('loss_feat_transform', ),
                  init_cfg: Optional[Dict] = None) -> None:
         student = MODELS.build(student)
@@ -174,6 +182,13 @@ class PointMCDDistiller(BaseModel):
         self.channels_first = channels_first
         self.index_key = index_key
         self.task_loss_weight = task_loss_weight
+        if view_subset is not None:
+            view_subset = [int(v) for v in view_subset]
+            if not view_subset or len(set(view_subset)) != len(view_subset):
+                raise ValueError('PointMCDDistiller: view_subset must be '
+                                 'distinct view indices, got '
+                                 f'{view_subset}')
+        self.view_subset = view_subset
         self.unscaled_losses = tuple(unscaled_losses)
         # A list, not a submodule: see the class docstring.
         self._teacher: List[nn.Module] = []
@@ -248,6 +263,7 @@ class PointMCDDistiller(BaseModel):
         visibility = _field(data_samples, 'visibility',
                             '(N, K) bool visible points per view, from '
                             'ComputeViewVisibility or LoadViewVisibility')
+        visibility = self._select_views(visibility, -1, 'visibility')
         if self.distill_loss.loss_weight == 0:
             # The loss-scale control (distillation switched off): the
             # distillation term and its gradient are exactly zero, so VAFP
@@ -279,7 +295,8 @@ class PointMCDDistiller(BaseModel):
         if self.teacher is not None:
             _online_views(inputs)
             return
-        target = _cached_descriptors(data_samples)
+        target = self._select_views(_cached_descriptors(data_samples), 1,
+                                    'teacher_descriptors')
         _check_target(target.shape, (visibility.shape[0],
                                      visibility.shape[-1],
                                      self.vafp.out_channels))
@@ -322,10 +339,28 @@ class PointMCDDistiller(BaseModel):
         gradient."""
         teacher = self.teacher
         if teacher is None:
-            return _cached_descriptors(data_samples).to(device)
+            return self._select_views(_cached_descriptors(data_samples), 1,
+                                      'teacher_descriptors').to(device)
         img = _online_views(inputs)
         if next(teacher.parameters()).device != device:
             teacher.to(device)
         with torch.no_grad():
             views = teacher.data_preprocessor.preprocess_views(img)
-            return teacher.extract_view_descriptors(views)
+            return self._select_views(
+                teacher.extract_view_descriptors(views), 1,
+                "the online teacher's descriptors")
+
+    def _select_views(self, x: Tensor, dim: int, what: str) -> Tensor:
+        """The ``view_subset`` views of ``x`` along its view axis ``dim``
+        (all of them without a subset)."""
+        if self.view_subset is None:
+            return x
+        num_views = x.shape[dim]
+        bad = [v for v in self.view_subset if not 0 <= v < num_views]
+        if bad:
+            raise ValueError(
+                f'PointMCDDistiller: view_subset {self.view_subset} names '
+                f'views {bad}, but {what} holds {num_views} views '
+                f'(indices 0..{num_views - 1})')
+        index = torch.as_tensor(self.view_subset, device=x.device)
+        return x.index_select(dim, index)
