@@ -1,9 +1,11 @@
 """Time and peak memory of one training iteration (forward, backward,
 optimizer step) of the baseline student, PointMCD with cached knowledge
-and PointMCD with the online teacher, side by side in one run.
+and PointMCD with the online teacher, side by side in one run, and one
+training iteration of the teacher itself (stage 1 of the recipe) at its
+config's batch.
 
-    python tools/benchmark_train_step.py [--task cls|partseg]
-        [--student dgcnn|pointnet|pointnet2] [--batch-size N]
+    python tools/benchmark_train_step.py [--task cls|partseg|unsup]
+        [--student dgcnn|pointnet|pointnet2|foldingnet] [--batch-size N]
         [--points N] [--views K] [--image-size S] [--iters 5]
         [--device cpu|cuda]
 
@@ -16,8 +18,19 @@ configs' part segmentors (pointmcd_*_shapenetpart.py: DGCNN or PointNet
 with VAFP 1024 -> 512, PointNet++ with VAFP 256 -> 512 at its 128
 anchors; the VGG11-bn + U-Net part-segmentation teacher, of which the
 distiller runs the backbone only), by default at their settings: batch
-32, 2048 points, 16 views at 224 px; shrink ``--batch-size`` /
-``--points`` / ``--image-size`` on a CPU. Models are randomly initialised
+32, 2048 points, 16 views at 224 px. Unsupervised (``--task unsup``,
+``--student foldingnet``): the ShapeNetCore FoldingNet auto-encoder
+(pointmcd_foldingnet_shapenetcore.py: VAFP 1024 -> 512 over the encoder's
+per-point features, the Chamfer loss against the 2025 folded points; the
+VGG11-bn image auto-encoder teacher, of which the distiller runs the
+encoder only), by default at its settings: batch 16, 2048 points, 16 views
+at 224 px. Shrink ``--batch-size`` / ``--points`` / ``--image-size`` on a
+CPU. The teacher row trains the task's teacher config (MobileNetV2 on 12
+views for cls, the VGG11-bn + U-Net part teacher on 16 labelled views for
+partseg, the VGG11-bn image auto-encoder on 16 views for unsup) at its
+train_dataloader's batch of shapes (``--teacher-batch-size`` to change it),
+``--image-size`` views; its ratio is not given, its batch being another.
+Models are randomly initialised
 (weights do not change the cost); inputs are random batches of the given
 sizes, so the numbers are the model's cost alone (the data pipeline's is
 measured by tools/benchmark_pipeline.py). Memory: the peak above the
@@ -51,26 +64,34 @@ CONFIGS = dict(
              pointnet2='configs/pointmcd_pointnet2_modelnet40.py'),
     partseg=dict(dgcnn='configs/pointmcd_dgcnn_shapenetpart.py',
                  pointnet='configs/pointmcd_pointnet_shapenetpart.py',
-                 pointnet2='configs/pointmcd_pointnet2_shapenetpart.py'))
+                 pointnet2='configs/pointmcd_pointnet2_shapenetpart.py'),
+    unsup=dict(foldingnet='configs/pointmcd_foldingnet_shapenetcore.py'))
 TEACHERS = dict(cls='configs/teacher_mobilenetv2_modelnet40.py',
-                partseg='configs/teacher_vgg11_shapenetpart.py')
+                partseg='configs/teacher_vgg11_shapenetpart.py',
+                unsup='configs/teacher_vgg11_shapenetcore.py')
 # Per task: the configs' batch size, points, views and view size.
 DEFAULTS = dict(cls=dict(batch_size=24, points=1024, views=12,
                          image_size=224),
                 partseg=dict(batch_size=32, points=2048, views=16,
-                             image_size=224))
+                             image_size=224),
+                unsup=dict(batch_size=16, points=2048, views=16,
+                           image_size=224))
+STUDENTS = sorted({name for task in CONFIGS.values() for name in task})
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def student_samples(args, gen: torch.Generator) -> list:
     """The data samples the student's packer makes: mmpretrain
-    ``DataSample`` with a class label (classification), mmdet3d
+    ``DataSample`` with a class label (classification), without one
+    (the auto-encoder, which reads no label), mmdet3d
     ``Det3DDataSample`` with per-point part labels and the category and
     its part ids in metainfo (part segmentation, ShapeNetPart's 16
     categories and 50 parts)."""
     if args.task == 'cls':
         return [DataSample().set_gt_label(i % 40)
                 for i in range(args.batch_size)]
+    if args.task == 'unsup':
+        return [DataSample() for _ in range(args.batch_size)]
     from mmdet3d.structures import Det3DDataSample, PointData
 
     from pointmcd_plugin.datasets.shapenet_part import SHAPENETPART_PART_IDS
@@ -107,6 +128,39 @@ def batch(args, views: bool, cached: bool, dim: int):
     return dict(inputs=inputs, data_samples=samples)
 
 
+def teacher_model(task: str):
+    """The task's teacher as its config builds it, without a download."""
+    from mmdet3d.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, TEACHERS[task])).model
+    cfg.backbone.init_cfg = None  # no download
+    if task == 'cls':
+        cfg.head.num_classes = 40
+    return cfg, MODELS.build(cfg)
+
+
+def teacher_batch(args, batch_size: int):
+    """A random training batch of the teacher: K grey views per shape and
+    what its loss reads (a class label; per-pixel part labels of the
+    shape's category, background included; nothing for the auto-encoder).
+    """
+    from pointmcd_plugin.models.teachers.partseg_teacher import LABEL_FIELD
+    gen = torch.Generator().manual_seed(0)
+    shape_args = copy.copy(args)
+    shape_args.batch_size = batch_size
+    samples = student_samples(shape_args, gen)
+    size = (args.views, args.image_size, args.image_size)
+    if args.task == 'partseg':
+        background = 50  # after ShapeNetPart's 50 parts
+        for s in samples:
+            ids = torch.as_tensor(list(s.metainfo['part_ids']) +
+                                  [background])
+            s.set_field(ids[torch.randint(len(ids), size, generator=gen)],
+                        LABEL_FIELD)
+    img = [torch.randint(0, 256, (args.views, 1) + size[1:], generator=gen,
+                         dtype=torch.uint8) for _ in range(batch_size)]
+    return dict(inputs=dict(img=img), data_samples=samples)
+
+
 def build(kind: str, args, tmp_ckpt: str):
     """The baseline student, or the distiller around it (cached knowledge
     or the online teacher, saved once at random weights and loaded)."""
@@ -116,13 +170,9 @@ def build(kind: str, args, tmp_ckpt: str):
     if kind == 'baseline':
         return MODELS.build(cfg.student)
     if kind == 'online':
-        teacher = Config.fromfile(osp.join(ROOT, TEACHERS[args.task])).model
-        teacher.backbone.init_cfg = None  # no download
-        if args.task == 'cls':
-            teacher.head.num_classes = 40
+        teacher, model = teacher_model(args.task)
         cfg.teacher = copy.deepcopy(teacher)
-        torch.save(dict(state_dict=MODELS.build(teacher).state_dict()),
-                   tmp_ckpt)
+        torch.save(dict(state_dict=model.state_dict()), tmp_ckpt)
         cfg.teacher_checkpoint = tmp_ckpt
     return MODELS.build(cfg)
 
@@ -153,18 +203,28 @@ def step_cost(model, data, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--task', choices=sorted(CONFIGS), default='cls')
-    p.add_argument('--student', choices=sorted(CONFIGS['cls']),
-                   default='dgcnn')
+    p.add_argument('--student', choices=STUDENTS,
+                   help='default: dgcnn (foldingnet for --task unsup)')
     p.add_argument('--batch-size', type=int,
-                   help='default: the configs\' (cls 24, partseg 32)')
+                   help='default: the configs\' (cls 24, partseg 32, '
+                   'unsup 16)')
     p.add_argument('--points', type=int,
-                   help='default: cls 1024, partseg 2048')
-    p.add_argument('--views', type=int, help='default: cls 12, partseg 16')
+                   help='default: cls 1024, partseg and unsup 2048')
+    p.add_argument('--views', type=int,
+                   help='default: cls 12, partseg and unsup 16')
     p.add_argument('--image-size', type=int, help='default: 224')
+    p.add_argument('--teacher-batch-size', type=int,
+                   help="default: the teacher config's (cls 48, partseg 2, "
+                   'unsup 3 shapes)')
     p.add_argument('--iters', type=int, default=5)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available()
                    else 'cpu')
     args = p.parse_args()
+    if args.student is None:
+        args.student = next(iter(CONFIGS[args.task]))
+    if args.student not in CONFIGS[args.task]:
+        p.error(f'--task {args.task} has the students '
+                f'{sorted(CONFIGS[args.task])}, not {args.student!r}')
     for key, value in DEFAULTS[args.task].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -191,6 +251,12 @@ def main():
         print(f'{label:<28} {ms:>10.1f} {ms / base_ms:>10.2f}x '
               f'{extra:>15.0f}')
         del model
+    teacher_bs = args.teacher_batch_size or Config.fromfile(
+        osp.join(ROOT, TEACHERS[args.task])).train_dataloader.batch_size
+    _, model = teacher_model(args.task)
+    ms, extra = step_cost(model, teacher_batch(args, teacher_bs), args)
+    label = f'teacher, batch {teacher_bs} shapes'
+    print(f'{label:<28} {ms:>10.1f} {"-":>11} {extra:>15.0f}')
 
 
 if __name__ == '__main__':

@@ -53,3 +53,25 @@ def test_foldingnet_pretrains_validates_with_the_svm_and_tests(
         assert "dist_cfg: {'backend': 'gloo'}" in dist
         assert 'fitted on 48 train features' in dist
         assert re.search(SVM, dist).groups() == test.groups()
+
+
+@pytest.mark.slow
+def test_train_step_benchmark_times_the_autoencoder_side_by_side():
+    """tools/benchmark_train_step.py --task unsup at a tiny size: the
+    baseline, cached-knowledge and online-teacher (VGG11-bn image
+    auto-encoder) rows of the ShapeNetCore FoldingNet in one run; a
+    student of another task is refused naming the task's students."""
+    out = run([sys.executable, 'tools/benchmark_train_step.py', '--task',
+               'unsup', '--batch-size', '2', '--points', '64',
+               '--image-size', '32', '--iters', '1',
+               '--teacher-batch-size', '1', '--device', 'cpu'])
+    assert 'unsup foldingnet student, batch 2, 64 points, 16 views at ' \
+        '32 px' in out
+    for row in ('baseline student', 'PointMCD, cached knowledge',
+                'PointMCD, online teacher'):
+        assert re.search(rf'{row} +[\d.]+ +[\d.]+x +\d+', out), out
+    assert re.search(r'teacher, batch 1 shapes +[\d.]+ +- +\d+', out), out
+    with pytest.raises(AssertionError, match=r"--task unsup has the "
+                       r"students \['foldingnet'\], not 'dgcnn'"):
+        run([sys.executable, 'tools/benchmark_train_step.py', '--task',
+             'unsup', '--student', 'dgcnn'])

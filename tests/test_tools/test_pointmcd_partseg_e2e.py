@@ -102,9 +102,10 @@ def test_train_step_benchmark_times_the_partseg_students_side_by_side():
     out = run([sys.executable, 'tools/benchmark_train_step.py', '--task',
                'partseg', '--student', 'dgcnn', '--batch-size', '2',
                '--points', '64', '--image-size', '32', '--iters', '1',
-               '--device', 'cpu'])
+               '--teacher-batch-size', '1', '--device', 'cpu'])
     assert 'partseg dgcnn student, batch 2, 64 points, 16 views at 32 px' \
         in out
     for row in ('baseline student', 'PointMCD, cached knowledge',
                 'PointMCD, online teacher'):
         assert re.search(rf'{row} +[\d.]+ +[\d.]+x +\d+', out), out
+    assert re.search(r'teacher, batch 1 shapes +[\d.]+ +- +\d+', out), out
