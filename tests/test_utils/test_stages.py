@@ -666,14 +666,29 @@ def test_the_unsup_spec_runs_foldingnet_against_its_control(tmp_path):
     spec = load_demo_spec(UNSUP)
     assert spec.setting == 'unsup' and spec.students == ['foldingnet']
     assert spec.metrics == ['svm/accuracy']
-    # No sweep for this setting: the rows run at the configs' own rate.
+    # The rows take their rate from the FoldingNet sweep: without its
+    # records the plan stops naming it; with the committed ones the
+    # baseline runs at its choice, the control and PointMCD at PointMCD's.
+    with pytest.raises(PlanError, match=r'compare_seeds.py \S*configs/'
+                       r'comparisons/foldingnet_shapenetcore_synthetic_lr'):
+        build_plan(spec, str(tmp_path / 'demo'),
+                   sweep_results=str(tmp_path / 'none'))
     plan = build_plan(spec, str(tmp_path / 'demo'),
-                      sweep_results=str(tmp_path / 'none'))
+                      sweep_results=osp.join(REPO, 'results'))
     names = [s.name for s in plan.stages]
     assert names == ['teacher (label-free stand-in), seed 0',
                      'teacher knowledge'] + [
         f'FoldingNet {r}, seed 0'
         for r in ('baseline', 'loss-scale control', 'PointMCD')]
+    lrs = {s.row.name: s.options.get('optim_wrapper.optimizer.lr')
+           for s in plan.run_stages()}
+    assert lrs == {'teacher (label-free stand-in)': None,
+                   'FoldingNet baseline': BASELINE_LR,
+                   'FoldingNet loss-scale control': POINTMCD_LR,
+                   'FoldingNet PointMCD': POINTMCD_LR}, (
+        'the committed records of configs/comparisons/foldingnet_shapenet'
+        'core_synthetic_lr.py no longer match the configs: run that sweep '
+        'again')
     teacher, export = plan.stages[:2]
     assert teacher.row.config.endswith(
         'teacher_mobilenetv2_shapenetcore_synthetic.py')
