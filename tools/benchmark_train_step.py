@@ -44,6 +44,7 @@ import tempfile
 import os.path as osp
 import sys
 import time
+from typing import Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from tools.cpu_env import use_huge_pages  # noqa: E402
@@ -128,20 +129,25 @@ def batch(args, views: bool, cached: bool, dim: int):
     return dict(inputs=inputs, data_samples=samples)
 
 
-def teacher_model(task: str):
-    """The task's teacher as its config builds it, without a download."""
+def teacher_model(task: str, teacher_file: Optional[Config] = None):
+    """The task's teacher config (the ``model`` of its config file,
+    ``teacher_file`` when already loaded) and the model it builds, without
+    a download."""
     from mmdet3d.registry import MODELS
-    cfg = Config.fromfile(osp.join(ROOT, TEACHERS[task])).model
+    if teacher_file is None:
+        teacher_file = Config.fromfile(osp.join(ROOT, TEACHERS[task]))
+    cfg = copy.deepcopy(teacher_file.model)
     cfg.backbone.init_cfg = None  # no download
     if task == 'cls':
         cfg.head.num_classes = 40
     return cfg, MODELS.build(cfg)
 
 
-def teacher_batch(args, batch_size: int):
-    """A random training batch of the teacher: K grey views per shape and
-    what its loss reads (a class label; per-pixel part labels of the
-    shape's category, background included; nothing for the auto-encoder).
+def teacher_batch(args, batch_size: int, teacher_cfg: Config):
+    """A random training batch of the teacher (``teacher_cfg``: its model
+    config): K grey views per shape and what its loss reads (a class
+    label; per-pixel part labels of the shape's category, background
+    included; nothing for the auto-encoder).
     """
     from pointmcd_plugin.models.teachers.partseg_teacher import LABEL_FIELD
     gen = torch.Generator().manual_seed(0)
@@ -150,7 +156,7 @@ def teacher_batch(args, batch_size: int):
     samples = student_samples(shape_args, gen)
     size = (args.views, args.image_size, args.image_size)
     if args.task == 'partseg':
-        background = 50  # after ShapeNetPart's 50 parts
+        background = teacher_cfg.head.num_parts  # the label after the parts
         for s in samples:
             ids = torch.as_tensor(list(s.metainfo['part_ids']) +
                                   [background])
@@ -251,10 +257,12 @@ def main():
         print(f'{label:<28} {ms:>10.1f} {ms / base_ms:>10.2f}x '
               f'{extra:>15.0f}')
         del model
-    teacher_bs = args.teacher_batch_size or Config.fromfile(
-        osp.join(ROOT, TEACHERS[args.task])).train_dataloader.batch_size
-    _, model = teacher_model(args.task)
-    ms, extra = step_cost(model, teacher_batch(args, teacher_bs), args)
+    teacher_file = Config.fromfile(osp.join(ROOT, TEACHERS[args.task]))
+    teacher_bs = (args.teacher_batch_size
+                  or teacher_file.train_dataloader.batch_size)
+    teacher_cfg, model = teacher_model(args.task, teacher_file)
+    ms, extra = step_cost(model, teacher_batch(args, teacher_bs, teacher_cfg),
+                          args)
     label = f'teacher, batch {teacher_bs} shapes'
     print(f'{label:<28} {ms:>10.1f} {"-":>11} {extra:>15.0f}')
 
