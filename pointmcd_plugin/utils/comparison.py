@@ -55,6 +55,9 @@ would make every finished run of a row unusable there. The content is
 recorded instead (``knowledge_sha256``), and the summary flags a row whose
 seeds were trained on different knowledge (or on knowledge recorded
 before the field existed) so that a table never mixes teachers silently.
+Likewise a run whose training was interrupted and resumed from its last
+checkpoint is recorded as ``resumed`` and noted under the table: mmengine
+keeps no RNG state, so it is not the run an uninterrupted training gives.
 """
 import copy
 import glob
@@ -398,8 +401,12 @@ def write_record(path: str, record: Dict) -> None:
 
 def make_record(row: Row, seed: int, options: Dict, digest: str,
                 work_dir: str, test_dir: str, checkpoint: str,
-                minutes: Optional[float], commit: Optional[str]) -> Dict:
-    """A run's record from its training and test work dirs."""
+                minutes: Optional[float], commit: Optional[str],
+                resumed: bool = False) -> Dict:
+    """A run's record from its training and test work dirs; ``resumed``:
+    the training was interrupted and resumed from a checkpoint (mmengine
+    keeps no RNG state, so it is not bit-identical to an uninterrupted
+    run)."""
     val = final_val_metrics(work_dir)
     test = test_metrics(test_dir)
     if val is None or test is None:
@@ -410,7 +417,7 @@ def make_record(row: Row, seed: int, options: Dict, digest: str,
                   config=row.config, cfg_options=options, seed=seed,
                   config_digest=digest, val=val, test=test,
                   losses=train_losses(work_dir), checkpoint=checkpoint,
-                  minutes=minutes, commit=commit)
+                  minutes=minutes, commit=commit, resumed=resumed)
     if row.knowledge is not None:
         from ..datasets.knowledge import file_sha256
         record['knowledge_sha256'] = file_sha256(row.knowledge)
@@ -467,6 +474,9 @@ def summarize(spec: Spec, records: Dict[str, Dict[int, Dict]]) -> Dict:
                 s: runs[s].get('knowledge_sha256') for s in seeds}
             entry['mixed_knowledge'] = \
                 len(set(entry['knowledge_sha256'].values())) > 1
+        # seeds whose training was resumed after an interruption (records
+        # from before the field count as not resumed)
+        entry['resumed_seeds'] = [s for s in seeds if runs[s].get('resumed')]
         entry['minutes'] = _mean_std(
             [runs[s]['minutes'] for s in seeds
              if runs[s].get('minutes') is not None])[0]
@@ -547,6 +557,13 @@ def format_markdown(summary: Dict) -> str:
             lines.append(f'Note: {e["name"]!r} mixes knowledge files '
                          f'(sha256 {parts}): a teacher retrained between '
                          'its runs.')
+    for e in summary['rows']:
+        if e.get('resumed_seeds'):
+            seeds = ' '.join(map(str, e['resumed_seeds']))
+            lines.append('')
+            lines.append(f'Note: {e["name"]!r} seeds {seeds} resumed an '
+                         'interrupted training (mmengine keeps no RNG '
+                         'state: not the uninterrupted run).')
     return '\n'.join(lines) + '\n'
 
 

@@ -185,7 +185,9 @@ def train_test_record(row: Row, seed: int, options: Dict, digest: str,
     --cfg-options randomness.seed=<seed> <options>`` (``--resume`` when
     the work dir has a ``last_checkpoint`` of this run; skipped when this
     run's training finished before), test its final checkpoint with
-    ``tools/test.py`` in ``work_dir/test``, and write the record
+    ``tools/test.py`` in ``work_dir/test``, and write the record (its
+    ``resumed`` is true when any attempt at this training resumed an
+    interrupted one)
     (:func:`~pointmcd_plugin.utils.comparison.make_record`) to
     ``record_file``. The tools' output goes to ``work_dir/console.log``;
     a failing tool raises :class:`StageFailed`."""
@@ -197,7 +199,11 @@ def train_test_record(row: Row, seed: int, options: Dict, digest: str,
         train = [tool_path('train.py'), row.config, '--work-dir', work_dir,
                  *cli_options(dict({'randomness.seed': seed}, **options))]
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+            # mmengine keeps no RNG state in its checkpoints, so a resumed
+            # training is not the uninterrupted run: the record says so.
             train.append('--resume')
+            state = dict(state, resumed=True)
+            write_stage_record(work_dir, **state)
         run_tool(train, console, f'training {row.name} seed {seed}')
         write_stage_record(work_dir, **dict(state, trained=True))
     checkpoint = final_checkpoint(work_dir)
@@ -206,7 +212,8 @@ def train_test_record(row: Row, seed: int, options: Dict, digest: str,
               test_dir, *cli_options(options)],
              console, f'testing {row.name} seed {seed}')
     record = make_record(row, seed, options, digest, work_dir, test_dir,
-                         checkpoint, (time.time() - t0) / 60, commit())
+                         checkpoint, (time.time() - t0) / 60, commit(),
+                         resumed=bool(state.get('resumed')))
     write_record(record_file, record)
     return record
 

@@ -405,6 +405,8 @@ def test_demo_runs_skips_and_resumes(tiny_synthetic_root, tmp_path):
         data = json.load(f)
     record = data['records']['PointNet PointMCD']['0']
     assert record['val']['step'] == 4  # the resumed run's last epoch
+    assert record['resumed'] is True  # and its record says it resumed
+    assert data['records']['PointNet baseline']['0']['resumed'] is False
     assert record['cfg_options']['train_cfg.max_epochs'] == 4
     assert 0 <= record['test'][METRIC] <= 100
     assert len(glob.glob(distilled)) == 3

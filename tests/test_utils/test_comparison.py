@@ -84,6 +84,29 @@ def test_records_carry_the_knowledge_digest_and_mixed_rows_are_flagged(
     assert 'seeds 1: not recorded' in table
 
 
+def test_resumed_runs_are_recorded_and_noted(tmp_path):
+    """A record says whether its training resumed an interrupted one
+    (records from before the field count as not resumed), and the table
+    notes the resumed seeds of each row."""
+    records = {}
+    for seed, resumed in enumerate((False, True, None)):
+        work, test = fake_run(tmp_path, 'a', seed, [50.0], 60.0)
+        record = make_record(Row('a', 'a.py'), seed, {}, 'd', work, test,
+                             'c', 1.0, 'abc', resumed=bool(resumed))
+        assert record['resumed'] is bool(resumed)
+        if resumed is None:  # a record from before the field
+            del record['resumed']
+        records.setdefault('a', {})[seed] = record
+    spec = Spec(name='s', path='s.py', rows=[Row('a', 'a.py')],
+                seeds=[0, 1, 2], reference=None)
+    summary = summarize(spec, records)
+    assert summary['rows'][0]['resumed_seeds'] == [1]
+    assert "Note: 'a' seeds 1 resumed an interrupted training" in \
+        format_markdown(summary)
+    del records['a'][1]
+    assert 'resumed' not in format_markdown(summarize(spec, records))
+
+
 def test_summary_pairs_seeds_against_the_reference(tmp_path):
     rows = [Row('baseline', 'b.py'), Row('control', 'c.py'),
             Row('pointmcd', 'p.py')]
