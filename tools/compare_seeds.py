@@ -47,7 +47,8 @@ def parse_args():
     p.add_argument('inputs', nargs='+',
                    help='one comparison spec, or several configs')
     p.add_argument('--seeds', type=int, nargs='+')
-    p.add_argument('--rows', nargs='+', help='run only these rows')
+    p.add_argument('--rows', nargs='+',
+                   help='run only these rows (a swept row: all its values)')
     p.add_argument('--results-dir', default=osp.join(ROOT, 'results'))
     p.add_argument('--work-root', default='work_dirs/compare')
     p.add_argument('--summary-only', action='store_true')
@@ -77,7 +78,7 @@ def main():
     else:
         spec = spec_from_configs(args.inputs, args.seeds)
     apply_choices(spec, args.results_dir)
-    rows = [spec.row(n) for n in args.rows] if args.rows else spec.rows
+    rows = spec.select(args.rows) if args.rows else spec.rows
     records, missing = collect_records(spec, args.results_dir)
     todo = [] if args.summary_only else [m for m in missing if m[0] in rows]
     # Seed by seed: an interrupted comparison has every row of its first

@@ -113,6 +113,15 @@ class Spec:
         raise KeyError(f'{self.path}: no row named {name!r}; rows are '
                        f'{[r.name for r in self.rows]}')
 
+    def select(self, names: Sequence[str]) -> List[Row]:
+        """The rows named ``names``, in the spec's order; the name of a
+        swept row (its ``group``) selects every value of its sweep."""
+        groups = {r.group for r in self.rows if r.group is not None}
+        for name in names:
+            if name not in groups:
+                self.row(name)  # raises, naming the rows
+        return [r for r in self.rows if r.name in names or r.group in names]
+
 
 def _resolve_config(path: str, spec_dir: str) -> str:
     for candidate in (osp.join(spec_dir, path), path):

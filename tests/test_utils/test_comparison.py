@@ -154,6 +154,12 @@ def test_sweeps_expand_and_the_choice_is_made_on_validation(tmp_path):
     assert [r.name for r in spec.rows] == ['b [lr=0.1]', 'b [lr=0.01]']
     assert spec.rows[1].cfg_options == {'optim_wrapper.optimizer.lr': 0.01}
     assert osp.samefile(spec.rows[0].config, str(tmp_path / 'cfg.py'))
+    # --rows: the swept row's name selects all its values, a value by its
+    # own name; an unknown name is refused, naming the rows
+    assert spec.select(['b']) == spec.rows
+    assert spec.select(['b [lr=0.01]']) == spec.rows[1:]
+    with pytest.raises(KeyError, match=r"no row named 'c'; rows are"):
+        spec.select(['c'])
     records = {}
     # lr 0.01 is better on validation but worse on test: the choice is
     # made on validation.
