@@ -23,7 +23,8 @@ _base_ = ['./pointnet_synthetic_task1.py']
 subsets = [[0, 2, 4, 6, 8, 10], [0, 4, 8], [0]]
 control, pointmcd = _base_.rows[1:]
 rows = [control, dict(pointmcd, name='PointMCD, 12 views')] + [
-    dict(pointmcd, name=f'PointMCD, {len(views)} views',
+    dict(pointmcd, name=f'PointMCD, {len(views)} view' +
+         ('s' if len(views) > 1 else ''),
          cfg_options=dict(pointmcd.get('cfg_options', {}),
                           **{'model.view_subset': views}))
     for views in subsets
