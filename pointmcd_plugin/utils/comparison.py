@@ -54,7 +54,8 @@ machine gives other bytes under the same path, and keying by content
 would make every finished run of a row unusable there. The content is
 recorded instead (``knowledge_sha256``), and the summary flags a row whose
 seeds were trained on different knowledge (or on knowledge recorded
-before the field existed) so that a table never mixes teachers silently.
+before the field existed), and rows of one table that read a knowledge
+path with different bytes, so that a table never mixes teachers silently.
 Likewise a run whose training was interrupted and resumed from its last
 checkpoint is recorded as ``resumed`` and noted under the table: mmengine
 keeps no RNG state, so it is not the run an uninterrupted training gives.
@@ -491,7 +492,26 @@ def summarize(spec: Spec, records: Dict[str, Dict[int, Dict]]) -> Dict:
              if runs[s].get('minutes') is not None])[0]
         out['rows'].append(entry)
     out['chosen'] = choose_by_validation(out)
+    out['mixed_knowledge_paths'] = mixed_knowledge_paths(out['rows'])
     return out
+
+
+def mixed_knowledge_paths(entries: List[Dict]) -> Dict[str, Dict]:
+    """Knowledge paths that the rows of a table read with different
+    bytes, each row on one content (a teacher retrained between rows'
+    runs; a row mixing contents is flagged on its own): path -> sha256
+    prefix (or ``'not recorded'``) -> the rows that read it."""
+    seen: Dict[str, Dict[str, List[str]]] = {}
+    for e in entries:
+        if e.get('mixed_knowledge'):
+            continue
+        path = e['cfg_options'].get('knowledge')
+        for sha in e.get('knowledge_sha256', {}).values():
+            names = seen.setdefault(path, {}).setdefault(
+                sha[:12] if sha else 'not recorded', [])
+            if e['name'] not in names:
+                names.append(e['name'])
+    return {path: shas for path, shas in seen.items() if len(shas) > 1}
 
 
 def choose_by_validation(summary: Dict) -> Dict[str, str]:
@@ -566,6 +586,12 @@ def format_markdown(summary: Dict) -> str:
             lines.append(f'Note: {e["name"]!r} mixes knowledge files '
                          f'(sha256 {parts}): a teacher retrained between '
                          'its runs.')
+    for path, shas in summary.get('mixed_knowledge_paths', {}).items():
+        parts = '; '.join(f'{sha}: {", ".join(map(repr, names))}'
+                          for sha, names in shas.items())
+        lines.append('')
+        lines.append(f'Note: the rows read {path} with different bytes '
+                     f'(sha256 {parts}): compare them with care.')
     for e in summary['rows']:
         if e.get('resumed_seeds'):
             seeds = ' '.join(map(str, e['resumed_seeds']))

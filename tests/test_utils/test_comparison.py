@@ -82,6 +82,25 @@ def test_records_carry_the_knowledge_digest_and_mixed_rows_are_flagged(
             f"{records['mixed'][0]['knowledge_sha256'][:12]}; seeds 1: "
             f"{sha[:12]})") in table
     assert 'seeds 1: not recorded' in table
+    # Across rows: the one row on one content is not a mixture of rows.
+    assert summary['mixed_knowledge_paths'] == {}
+    assert 'different bytes' not in table
+    # Rows on one content each, but different contents: noted too.
+    rows = [Row('same', 'p.py', knowledge='k.npy'),
+            Row('other', 'p.py', knowledge='k.npy'),
+            Row('elsewhere', 'p.py', knowledge='e.npy')]
+    records['other'] = {0: dict(records['mixed'][1], row='other')}
+    records['elsewhere'] = {0: dict(records['mixed'][1], row='elsewhere')}
+    spec = Spec(name='s', path='s.py', rows=rows, seeds=[0, 1],
+                reference=None)
+    summary = summarize(spec, records)
+    assert [e['mixed_knowledge'] for e in summary['rows']] == [False] * 3
+    first_sha = records['same'][0]['knowledge_sha256'][:12]
+    assert summary['mixed_knowledge_paths'] == {
+        'k.npy': {first_sha: ['same'], sha[:12]: ['other']}}
+    assert (f"Note: the rows read k.npy with different bytes (sha256 "
+            f"{first_sha}: 'same'; {sha[:12]}: 'other')") in \
+        format_markdown(summary)
 
 
 def test_resumed_runs_are_recorded_and_noted(tmp_path):
