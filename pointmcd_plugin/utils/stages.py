@@ -185,10 +185,9 @@ def train_test_record(row: Row, seed: int, options: Dict, digest: str,
     --cfg-options randomness.seed=<seed> <options>`` (``--resume`` when
     the work dir has a ``last_checkpoint`` of this run; skipped when this
     run's training finished before), test its final checkpoint with
-    ``tools/test.py`` in ``work_dir/test``, and write the record (its
-    ``resumed`` is true when any attempt at this training resumed an
-    interrupted one)
-    (:func:`~pointmcd_plugin.utils.comparison.make_record`) to
+    ``tools/test.py`` in ``work_dir/test``, and write the record
+    (:func:`~pointmcd_plugin.utils.comparison.make_record`; ``resumed``
+    when any attempt at this training resumed an interrupted one) to
     ``record_file``. The tools' output goes to ``work_dir/console.log``;
     a failing tool raises :class:`StageFailed`."""
     console = osp.join(work_dir, 'console.log')
