@@ -13,7 +13,8 @@ task_loss_weight = 0.1
 teacher_channels = 160  # the embedded teacher's view descriptors
 model = dict(_base_.distiller, _delete_=True, student=_base_.model,
              task_loss_weight=task_loss_weight,
-             vafp=dict(_base_.vafp, out_channels=teacher_channels))
+             vafp=dict(_base_.vafp, in_channels=_base_.embed_channels,
+                       out_channels=teacher_channels))
 train_pipeline = [
     # LoadShapePoints, NormalizePoints, SamplePoints, RandomScaleShiftPoints
     *_base_.train_pipeline[:-2],
