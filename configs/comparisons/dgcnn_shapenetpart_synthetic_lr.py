@@ -5,9 +5,8 @@
 # teacher, the one trained on the students' own shapes), as
 # pointnet_synthetic_lr.py does for classification. One seed: the sweep
 # picks an order of magnitude, the demo's and the 3-seed tables then run
-# at it. Not run yet (no records under results/); until it is, the
-# part-segmentation demo stops with this command or runs at the config's
-# own lr (0.1) with --allow-untuned.
+# at it. Until its records exist the part-segmentation demo stops with
+# this command or runs at the config's own lr (0.1) with --allow-untuned.
 #   python tools/compare_seeds.py \
 #       configs/comparisons/dgcnn_shapenetpart_synthetic_lr.py
 _base_ = ['./_teachers_shapenetpart_synthetic.py']
@@ -16,9 +15,10 @@ seeds = [0]
 metric = 'partseg/instance_miou'
 # The distilled DGCNN keeps its task loss at weight 1.0 (as the authors),
 # so its task gradient at a given lr is the baseline's: both rows sweep
-# the same values, around the configs' 0.1.
+# the same values, around the configs' 0.1. The first sweep (0.3 to 0.01)
+# peaked at its top for both rows, so 1.0 was added.
 lr_key = 'optim_wrapper.optimizer.lr'
-lrs = [0.3, 0.1, 0.03, 0.01]
+lrs = [1.0, 0.3, 0.1, 0.03, 0.01]
 rows = [
     dict(name='baseline', config='../dgcnn_shapenetpart_synthetic.py',
          sweep=dict(key=lr_key, values=lrs)),
